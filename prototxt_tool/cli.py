@@ -1,0 +1,38 @@
+"""The `dwsep` command: a thin click group whose subcommands live in prototxt_tool.commands.
+
+Start-up time matters (pre-commit runs dwsep on every save), so nothing heavy is imported
+here: `--version` is answered before click is imported, and each subcommand's module (and with
+it protobuf, jinja2, ...) is imported only when that subcommand runs or its help is shown.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from prototxt_tool import __version__
+
+# name -> (module, attribute, one-line help). The help is repeated here so that
+# `dwsep --help` can list commands without importing them.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "analyze": ("prototxt_tool.commands.analyze", "analyze",
+                "Per-layer shapes, MACs, params and memory of a net."),
+    "gen": ("prototxt_tool.commands.gen", "gen",
+            "Generate a net (MobileNet v1/v2, ...) as prototxt."),
+    "separate": ("prototxt_tool.commands.separate", "separate",
+                 "Rewrite standard KxK convolutions as depthwise-separable pairs."),
+    "lint": ("prototxt_tool.commands.lint", "lint",
+             "Check prototxt files for errors and convention problems (for CI)."),
+    "rule": ("prototxt_tool.commands.lint", "rule", "Show the documentation of a lint rule."),
+    "upgrade": ("prototxt_tool.commands.upgrade", "upgrade",
+                "Rewrite a V0/V1 (legacy) prototxt in the current format."),
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"] or args == ["-V"]:
+        sys.stdout.write(f"dwsep {__version__}\n")
+        return
+    from prototxt_tool.commands import build_cli
+
+    build_cli(COMMANDS).main(args=args, prog_name="dwsep")

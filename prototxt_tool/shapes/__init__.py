@@ -1,0 +1,119 @@
+"""Per-layer-type shape and cost rules, found through a registry keyed by Caffe type name.
+
+Like Caffe's own LayerRegistry (and ONNX shape inference), each layer type has one small
+function. It receives the layer's (upgraded, V2) LayerParameter and the shapes of its bottoms,
+and returns a LayerCost: the top shapes Caffe's Reshape() would compute, the learnable blob
+shapes its LayerSetUp() allocates, and the work it does. Modules in this package register
+rules on import; `rule_for()` imports them all once.
+
+A rule raises ShapeError for inputs Caffe would reject (it names the problem; the caller adds
+the layer's name and position). It returns None for a top it cannot know (never a guess).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from prototxt_tool.errors import ShapeError
+
+Shape = tuple[int, ...]
+
+
+@dataclass(slots=True)
+class LayerCost:
+    """What one layer produces and costs; plain data, formatting happens elsewhere.
+
+    macs: multiply-accumulates against learned weights (Convolution, Deconvolution,
+        InnerProduct, ...), the MobileNet paper's "mult-adds". None when unknown.
+    ops: other arithmetic (element-wise ops, comparisons in pooling, exp in softmax, ...),
+        counted as documented in the rule; kept apart so headline MACs match the papers.
+    kind: a coarse category used for the breakdown ("depthwise conv", "pointwise conv", ...).
+    """
+
+    tops: list[Shape | None]
+    params: list[Shape] = field(default_factory=list)
+    macs: int | None = 0
+    ops: int | None = 0
+    kind: str = "other"
+
+
+@dataclass(slots=True)
+class LayerContext:
+    """Everything a rule may look at. `layer` is a caffe_pb2.LayerParameter (V2)."""
+
+    layer: Any
+    bottoms: list[Shape | None]
+    # Shapes forced from the command line (--input-shape/--blob-shape), by top name.
+    overrides: dict[str, Shape] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.layer.name
+
+    def bottom(self, i: int = 0) -> Shape:
+        """The i-th bottom shape; a rule that needs it known calls this."""
+        if i >= len(self.bottoms):
+            raise ShapeError(f"needs at least {i + 1} bottom(s), has {len(self.bottoms)}")
+        shape = self.bottoms[i]
+        if shape is None:
+            raise UnknownShape()
+        return shape
+
+
+class UnknownShape(Exception):  # noqa: N818 - control flow, not an error for the user
+    """Raised inside a rule when an input shape is unknown; the tops become unknown too."""
+
+
+Rule = Callable[[LayerContext], LayerCost]
+_RULES: dict[str, Rule] = {}
+_loaded = False
+
+
+def register(*type_names: str) -> Callable[[Rule], Rule]:
+    """Register a rule under one or more Caffe layer type names (V2 names, case-sensitive)."""
+
+    def deco(fn: Rule) -> Rule:
+        for name in type_names:
+            if name in _RULES:
+                raise RuntimeError(f"layer type {name!r} registered twice")
+            _RULES[name] = fn
+        return fn
+
+    return deco
+
+
+def _load_all() -> None:
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+    import pkgutil
+
+    for mod in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{mod.name}")
+    _loaded = True
+
+
+def rule_for(type_name: str) -> Rule | None:
+    _load_all()
+    return _RULES.get(type_name)
+
+
+def known_types() -> list[str]:
+    _load_all()
+    return sorted(_RULES)
+
+
+def count(shape: Shape | None) -> int | None:
+    """Number of elements of a shape (1 for a scalar `()`), None when unknown."""
+    return None if shape is None else math.prod(shape)
+
+
+def canonical_axis(axis: int, num_axes: int) -> int:
+    """Caffe's Blob::CanonicalAxisIndex: negative axes count from the end."""
+    if not -num_axes <= axis < num_axes:
+        raise ShapeError(f"axis {axis} out of range for a {num_axes}-D blob")
+    return axis + num_axes if axis < 0 else axis
