@@ -31,6 +31,8 @@ class LayerCost:
     ops: other arithmetic (element-wise ops, comparisons in pooling, exp in softmax, ...),
         counted as documented in the rule; kept apart so headline MACs match the papers.
     kind: a coarse category used for the breakdown ("depthwise conv", "pointwise conv", ...).
+    stats: how many of the trailing `params` blobs are running statistics, not learned
+        (BatchNorm's mean/variance/factor); published parameter counts leave them out.
     """
 
     tops: list[Shape | None]
@@ -38,6 +40,7 @@ class LayerCost:
     macs: int | None = 0
     ops: int | None = 0
     kind: str = "other"
+    stats: int = 0
 
 
 @dataclass(slots=True)
