@@ -46,10 +46,13 @@ class NetError(DwsepError):
     def __str__(self) -> str:
         where = ""
         if self.filename:
-            where = f"{self.filename}:{self.line}:{self.column}: " if self.line else f"{self.filename}: "
+            where = f"{self.filename}: "
+            if self.line:
+                where = f"{self.filename}:{self.line}:{self.column}: "
         who = ""
         if self.layer is not None:
-            who = f"layer '{self.layer}'" + (f" ({self.layer_type})" if self.layer_type else "") + ": "
+            kind = f" ({self.layer_type})" if self.layer_type else ""
+            who = f"layer '{self.layer}'{kind}: "
         return f"{where}{who}{self.message}"
 
 

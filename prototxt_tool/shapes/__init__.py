@@ -66,7 +66,7 @@ class LayerContext:
         return shape
 
 
-class UnknownShape(Exception):  # noqa: N818 - control flow, not an error for the user
+class UnknownShape(Exception):
     """Raised inside a rule when an input shape is unknown; the tops become unknown too."""
 
 

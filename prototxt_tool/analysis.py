@@ -1,0 +1,275 @@
+"""Shape and cost analysis of a loaded net: plain data out, formatting lives in report.py.
+
+The walk is Caffe's Net::Init in miniature: layers in order, each bottom looked up among the
+blobs produced so far, each layer's rule (prototxt_tool.shapes) giving its tops. Nothing is
+guessed: a layer whose inputs or type are unknown gets unknown (None) figures, and totals say
+how many layers they leave out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from prototxt_tool.errors import ShapeError, UsageError
+from prototxt_tool.pipeline import LoadedNet
+from prototxt_tool.shapes import LayerContext, LayerCost, Shape, UnknownShape, rule_for
+
+BYTES_PER_VALUE = 4  # float32, what Caffe stores blobs and weights in
+
+# Kinds that multiply by learned weights; the MobileNet Table 2 breakdown is over these.
+WEIGHTED_KINDS = ("standard conv", "depthwise conv", "pointwise conv", "grouped conv",
+                  "deconvolution", "fully connected")
+
+
+@dataclass(slots=True)
+class Blob:
+    name: str
+    shape: Shape | None
+
+
+@dataclass(slots=True)
+class Separable:
+    """What replacing a standard KxK convolution by depthwise KxK + pointwise 1x1 would cost.
+
+    ratio is exactly 1/N + 1/K^2 (N = num_output, K^2 = kernel area), the MobileNet paper's
+    reduction, since both new layers run on the conv's output resolution.
+    """
+
+    macs: int
+    params: int
+    ratio: Fraction
+
+
+@dataclass(slots=True)
+class LayerReport:
+    name: str
+    type: str
+    kind: str
+    bottoms: list[Blob]
+    tops: list[Blob]
+    param_shapes: list[Shape]
+    params: int  # every blob the layer owns (BatchNorm statistics included)
+    learnable: int  # params less running statistics
+    shared: int  # params owned through a named ParamSpec already counted by an earlier layer
+    macs: int | None
+    ops: int | None
+    activations: int | None  # elements of the tops this layer writes
+    separable: Separable | None = None
+    error: str | None = None
+    line: int = 0
+
+
+@dataclass(slots=True)
+class KindTotal:
+    kind: str
+    layers: int = 0
+    macs: int = 0
+    params: int = 0  # learnable, counted once
+
+
+@dataclass(slots=True)
+class Totals:
+    macs: int = 0
+    ops: int = 0
+    params: int = 0  # all blobs, shared ones once (Caffe's memory for weights)
+    learnable: int = 0  # without BatchNorm statistics: the published convention
+    activations: int = 0  # elements of all blobs (in-place updates counted once)
+    unknown: list[str] = field(default_factory=list)  # layers whose figures are unknown
+
+    @property
+    def param_bytes(self) -> int:
+        return self.params * BYTES_PER_VALUE
+
+    @property
+    def activation_bytes(self) -> int:
+        return self.activations * BYTES_PER_VALUE
+
+
+@dataclass(slots=True)
+class Analysis:
+    net: str
+    filename: str
+    phase: str
+    format: str
+    inputs: list[Blob]
+    layers: list[LayerReport]
+    total: Totals
+    breakdown: list[KindTotal]
+    warnings: list[str]
+
+
+def analyze(loaded: LoadedNet, input_shapes: Mapping[str, Shape] | None = None,
+            blob_shapes: Mapping[str, Shape] | None = None, batch: int | None = None,
+            errors: str = "raise") -> Analysis:
+    """Run every layer's shape/cost rule in order.
+
+    input_shapes go to the layer producing that blob as an override of what the net declares
+    (Input, DummyData, Data layers); blob_shapes fill in tops no rule can know (Python layers).
+    errors="collect" records a layer's ShapeError in its report and carries on (lint).
+    """
+    walk = _Walk(loaded, dict(input_shapes or {}), dict(blob_shapes or {}), batch, errors)
+    for i, layer in enumerate(loaded.net.layer):
+        walk.layer(i, layer)
+    walk.check_overrides_used()
+    return walk.result()
+
+
+class _Walk:
+    def __init__(self, loaded: LoadedNet, input_shapes: dict[str, Shape],
+                 blob_shapes: dict[str, Shape], batch: int | None, errors: str):
+        self.loaded = loaded
+        self.input_shapes = input_shapes
+        self.blob_shapes = blob_shapes
+        self.batch = batch
+        self.collect = errors == "collect"
+        self.blobs: dict[str, Shape | None] = {}
+        self.reports: list[LayerReport] = []
+        self.inputs: list[Blob] = []
+        self.warnings: list[str] = []
+        self.seen_params: set[str] = set()
+        self.used: set[str] = set()
+        self.total = Totals()
+
+    # -- one layer ----------------------------------------------------------------------
+    def layer(self, index: int, layer: Any) -> None:
+        tree = self.loaded.layer_trees[index]
+        line = tree.span.line if tree is not None else 0
+        report = LayerReport(layer.name, layer.type, "other", [], [], [], 0, 0, 0, None, None,
+                             None, line=line)
+        self.reports.append(report)
+        try:
+            report.bottoms = [Blob(b, self._bottom(layer, b)) for b in layer.bottom]
+            cost = self._cost(layer, [b.shape for b in report.bottoms])
+        except ShapeError as err:
+            err = self._locate(err, layer, index)
+            if not self.collect:
+                raise err from None
+            report.error = str(err.message)
+            cost = LayerCost(tops=[None] * len(layer.top), macs=None, ops=None)
+        self._record(report, layer, cost)
+
+    def _bottom(self, layer: Any, name: str) -> Shape | None:
+        if name not in self.blobs:
+            raise ShapeError(f"bottom '{name}' is not produced by any earlier layer "
+                             f"(phase {self.loaded.phase})")
+        return self.blobs[name]
+
+    def _cost(self, layer: Any, bottoms: list[Shape | None]) -> LayerCost:
+        overrides = {t: self.input_shapes[t] for t in layer.top if t in self.input_shapes}
+        self.used.update(overrides)
+        rule = rule_for(layer.type)
+        if rule is None:
+            self.warnings.append(f"layer '{layer.name}': unknown layer type '{layer.type}'; "
+                                 "its outputs are unknown (give them with --blob-shape)")
+            cost = LayerCost(tops=[None] * len(layer.top), macs=None, ops=None, kind="unknown")
+        else:
+            try:
+                cost = rule(LayerContext(layer, bottoms, overrides))
+            except UnknownShape:
+                cost = LayerCost(tops=[None] * len(layer.top), macs=None, ops=None)
+        tops = list(cost.tops) + [None] * (len(layer.top) - len(cost.tops))
+        for j, name in enumerate(layer.top):
+            if tops[j] is None and name in self.blob_shapes:
+                tops[j] = tuple(self.blob_shapes[name])
+                self.used.add(name)
+        if self.batch is not None and not layer.bottom:
+            tops = [(self.batch, *t[1:]) if t else t for t in tops]
+        cost.tops = tops
+        for name, shape in zip(layer.top, tops, strict=False):
+            if shape is not None and any(d <= 0 for d in shape):
+                raise ShapeError(f"top '{name}' would have non-positive dimensions "
+                                 f"{list(shape)}")
+        return cost
+
+    def _record(self, report: LayerReport, layer: Any, cost: LayerCost) -> None:
+        report.kind = cost.kind
+        report.tops = [Blob(n, s) for n, s in zip(layer.top, cost.tops, strict=False)]
+        report.param_shapes = [tuple(s) for s in cost.params]
+        sizes = [math.prod(s) for s in cost.params]
+        report.params = sum(sizes)
+        stats_from = len(sizes) - cost.stats
+        report.learnable = sum(sizes[:stats_from])
+        for j, size in enumerate(sizes):
+            key = layer.param[j].name if j < len(layer.param) else ""
+            if key and key in self.seen_params:
+                report.shared += size
+            elif key:
+                self.seen_params.add(key)
+        report.macs, report.ops = cost.macs, cost.ops
+        known = [math.prod(s) for s in cost.tops if s is not None]
+        report.activations = sum(known) if len(known) == len(cost.tops) else None
+        if report.kind == "standard conv":
+            report.separable = separable_cost(layer, report)
+        if not layer.bottom and layer.top:
+            self.inputs.extend(report.tops)
+        self._accumulate(report, layer)
+        for blob in report.tops:
+            self.blobs[blob.name] = blob.shape
+
+    def _accumulate(self, report: LayerReport, layer: Any) -> None:
+        t = self.total
+        if report.macs is None or report.ops is None:
+            t.unknown.append(report.name)
+        t.macs += report.macs or 0
+        t.ops += report.ops or 0
+        t.params += report.params - report.shared
+        t.learnable += report.learnable - min(report.shared, report.learnable)
+        in_place = set(layer.bottom)
+        t.activations += sum(math.prod(b.shape) for b in report.tops
+                             if b.shape is not None and b.name not in in_place)
+
+    def _locate(self, err: ShapeError, layer: Any, index: int) -> ShapeError:
+        """Attach the layer's name, type and position to a rule's bare message."""
+        if err.layer is not None and err.filename:
+            return err
+        tree = self.loaded.layer_trees[index]
+        span = tree.location("name") if tree is not None else None
+        span = span or (tree.span if tree is not None else None)
+        return ShapeError(err.message, layer=layer.name, layer_type=layer.type,
+                          filename=self.loaded.source.filename,
+                          line=span.line if span else 0, column=span.column if span else 0)
+
+    # -- the end ----------------------------------------------------------------------------
+    def check_overrides_used(self) -> None:
+        """A misspelt --input-shape name must not silently leave the net's own shape in place."""
+        for flag, given in (("--input-shape", self.input_shapes),
+                            ("--blob-shape", self.blob_shapes)):
+            for name in sorted(set(given) - set(self.blobs)):
+                inputs = ", ".join(b.name for b in self.inputs) or "none"
+                raise UsageError(f"{flag} {name}: no blob of that name in phase "
+                                 f"{self.loaded.phase} (net inputs: {inputs})")
+
+    def result(self) -> Analysis:
+        kinds: dict[str, KindTotal] = {}
+        for r in self.reports:
+            k = kinds.setdefault(r.kind, KindTotal(r.kind))
+            k.layers += 1
+            k.macs += r.macs or 0
+            k.params += r.learnable - min(r.shared, r.learnable)
+        order = {kind: i for i, kind in enumerate(WEIGHTED_KINDS)}
+        breakdown = sorted(kinds.values(), key=lambda k: (order.get(k.kind, len(order)), -k.macs,
+                                                          k.kind))
+        net = self.loaded.net
+        return Analysis(net.name, self.loaded.source.filename, self.loaded.phase,
+                        self.loaded.format, self.inputs, self.reports, self.total, breakdown,
+                        self.warnings)
+
+
+def separable_cost(layer: Any, report: LayerReport) -> Separable | None:
+    """Cost of depthwise KxK (group = M) + pointwise 1x1 (M -> N) at the conv's output size."""
+    if not report.param_shapes or report.macs is None or not report.tops:
+        return None
+    weight = report.param_shapes[0]  # [N, M, kh, kw...]
+    n, m, kernel = weight[0], weight[1], math.prod(weight[2:])
+    out = report.tops[0].shape
+    if out is None or kernel <= 1:
+        return None
+    positions = math.prod(out) // n  # batch x spatial output positions
+    bias = n if len(report.param_shapes) > 1 else 0
+    macs = positions * m * kernel + positions * m * n
+    params = m * kernel + m * n + bias
+    return Separable(macs, params, Fraction(macs, report.macs))

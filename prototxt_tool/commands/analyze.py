@@ -1,0 +1,43 @@
+"""`dwsep analyze`: per-layer shapes, MACs, params and memory of a Caffe net."""
+
+from __future__ import annotations
+
+import click
+
+from prototxt_tool.commands.options import net_options, parse_shape_flags
+
+
+@click.command(epilog="""\b
+Examples:
+  dwsep analyze mobilenet_deploy.prototxt
+  dwsep analyze train_val.prototxt --phase train --input-shape data=_,3,227,227
+  dwsep analyze net.prototxt --format json -o net.json
+  cat net.prototxt | dwsep analyze - --format csv
+
+MACs count multiply-accumulates of Convolution, Deconvolution and InnerProduct layers (the
+MobileNet paper's mult-adds); element-wise work (BatchNorm, ReLU, pooling, ...) is reported
+apart as 'ops'. Exit status: 0 ok, 2 bad input (syntax, shapes, missing file).""")
+@click.argument("file", metavar="FILE")
+@net_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
+              default="table", show_default=True, help="Output format.")
+@click.option("-o", "--output", metavar="FILE", default="-",
+              help="Write to FILE (atomically) instead of stdout.")
+@click.option("--flops", is_flag=True,
+              help="Report FLOPs = 2 x MACs (multiply and add counted apart).")
+def analyze(file: str, phase: str, stages: tuple[str, ...], level: int,
+            input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...], batch: int | None,
+            fmt: str, output: str, flops: bool) -> None:
+    """Report per-layer shapes, MACs, params and memory of FILE ('-' for stdin)."""
+    from prototxt_tool import analysis, pipeline, report
+
+    inputs = parse_shape_flags(input_shapes, "--input-shape")
+    blobs = parse_shape_flags(blob_shapes, "--blob-shape")
+    loaded = pipeline.load_net(pipeline.read_source(file), phase=phase, level=level,
+                               stages=stages)
+    result = analysis.analyze(loaded, inputs, blobs, batch=batch)
+    for warning in result.warnings:
+        click.echo(f"dwsep: warning: {warning}", err=True)
+    from prototxt_tool.outputs import write_output
+
+    write_output(output, report.FORMATS[fmt](result, flops))

@@ -1,0 +1,56 @@
+"""Options shared by the commands that load a net (analyze, lint, separate)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import click
+
+from prototxt_tool.errors import UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_shape_flags(values: Iterable[str], flag: str) -> dict[str, tuple[int, ...]]:
+    """`NAME=D0,D1,...` (also `x`-separated); `_` keeps the net's own value for that dim."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for value in values:
+        name, sep, dims = value.partition("=")
+        if not sep or not name or not dims:
+            raise UsageError(f"{flag} {value!r}: expected NAME=D0,D1,... e.g. data=1,3,224,224")
+        out = []
+        for d in dims.replace("x", ",").split(","):
+            d = d.strip()
+            if d == "_":
+                out.append(-1)
+            elif d.isdigit() and int(d) > 0:
+                out.append(int(d))
+            else:
+                raise UsageError(f"{flag} {value!r}: dimension {d!r} is not a positive integer "
+                                 "(or _ for the net's own value)")
+        shapes[name] = tuple(out)
+    return shapes
+
+
+def net_options(fn: F) -> F:
+    """--phase/--stage/--level/--input-shape/--blob-shape/--batch, as Caffe's NetState has them."""
+    decorators = [
+        click.option("--phase", type=click.Choice(["test", "train"], case_sensitive=False),
+                     default="test", show_default=True,
+                     help="Net phase: layers are kept by their include/exclude rules."),
+        click.option("--stage", "stages", multiple=True, metavar="NAME",
+                     help="NetState stage (repeatable)."),
+        click.option("--level", type=int, default=0, show_default=True,
+                     help="NetState level."),
+        click.option("--input-shape", "input_shapes", multiple=True, metavar="NAME=D0,D1,..",
+                     help="Shape of an input or data-layer top; overrides what the net declares. "
+                          "'_' keeps the net's value, e.g. data=_,3,227,227 keeps batch_size."),
+        click.option("--blob-shape", "blob_shapes", multiple=True, metavar="NAME=D0,D1,..",
+                     help="Shape of a blob no rule can know (e.g. a Python layer's rois=300,5)."),
+        click.option("--batch", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Override the batch dimension of every input."),
+    ]
+    for deco in reversed(decorators):
+        fn = deco(fn)
+    return fn
