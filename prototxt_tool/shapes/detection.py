@@ -1,0 +1,207 @@
+"""Shape and cost rules for the detection forks: SSD (weiliu89/caffe, branch ssd) and
+Fast/Faster R-CNN (rbgirshick/caffe-fast-rcnn).
+
+Each rule follows the fork's Reshape()/LayerSetUp(), CHECKs included; see the docstrings for
+the file. Parameters these layers merely carry (label map files, output directories) are
+never opened: a prototxt is untrusted input.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from prototxt_tool.errors import ShapeError
+from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
+from prototxt_tool.shapes.fork_common import check_counts, float32, legacy_dim, legacy_nchw
+
+# --- Normalize -------------------------------------------------------------------------------
+
+# Square, accumulate, divide by the norm, multiply by the learned scale.
+NORMALIZE_OPS_PER_ELEMENT = 4
+
+
+@register("Normalize")
+def normalize(ctx: LayerContext) -> LayerCost:
+    """L2 normalization of SSD (weiliu89/caffe, src/caffe/layers/normalize_layer.cpp).
+
+    Top like bottom (at least 2 axes). One learned scale blob: a 0-axis scalar when
+    channel_shared (the default), else [C]; across_spatial only changes what is summed.
+    """
+    check_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    shape = ctx.bottom(0)
+    if len(shape) < 2:
+        raise ShapeError(f"Normalize needs a bottom of at least 2 axes, got {list(shape)}")
+    channels = legacy_dim(shape, 1)
+    scale: Shape = () if ctx.layer.norm_param.channel_shared else (channels,)
+    return LayerCost(tops=[shape], params=[scale],
+                     ops=NORMALIZE_OPS_PER_ELEMENT * math.prod(shape), kind="normalization")
+
+
+# --- Permute ---------------------------------------------------------------------------------
+
+
+@register("Permute")
+def permute(ctx: LayerContext) -> LayerCost:
+    """Axis transpose of SSD (weiliu89/caffe, src/caffe/layers/permute_layer.cpp).
+
+    The listed `order` axes come first, then the unlisted ones in their original order
+    (so `order: 0 order: 2` on N x C x H x W gives N x H x C x W). A copy, 0 ops.
+    """
+    check_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    shape = ctx.bottom(0)
+    orders: list[int] = []
+    for order in ctx.layer.permute_param.order:
+        if order >= len(shape):
+            raise ShapeError(f"permute order {order} is not less than the bottom's "
+                             f"{len(shape)} axes {list(shape)}")
+        if order in orders:
+            raise ShapeError(f"permute order {order} is given twice")
+        orders.append(order)
+    orders += [axis for axis in range(len(shape)) if axis not in orders]
+    return LayerCost(tops=[tuple(shape[axis] for axis in orders)], ops=0, kind="reshape")
+
+
+# --- PriorBox --------------------------------------------------------------------------------
+
+
+@register("PriorBox")
+def prior_box(ctx: LayerContext) -> LayerCost:
+    """Default boxes of SSD (weiliu89/caffe, src/caffe/layers/prior_box_layer.cpp).
+
+    Bottoms: the feature map and the image (only its size is read, in Forward). Top
+    [1, 2, H * W * num_priors * 4]: box corners, then their variances. num_priors is
+    (distinct aspect ratios incl. 1 and, with flip, the reciprocals) * len(min_size)
+    + len(max_size). The boxes do not depend on the data: 0 ops.
+    """
+    check_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    p = ctx.layer.prior_box_param
+    num_priors = _num_priors(p)
+    _check_prior_box_fields(p)
+    _, _, height, width = legacy_nchw(ctx.bottom(0))
+    length = width * height * num_priors * 4
+    if length <= 0:
+        raise ShapeError(f"feature map {height}x{width} gives no prior boxes")
+    return LayerCost(tops=[(1, 2, length)], ops=0, kind="detection")
+
+
+def _num_priors(p: Any) -> int:
+    if not p.min_size:
+        raise ShapeError("prior_box_param must provide min_size")
+    for size in p.min_size:
+        if size <= 0:
+            raise ShapeError(f"prior_box_param min_size must be positive, got {size:g}")
+    ratios = _aspect_ratios(p)
+    num_priors = len(ratios) * len(p.min_size)
+    if p.max_size:
+        if len(p.max_size) != len(p.min_size):
+            raise ShapeError(f"prior_box_param has {len(p.min_size)} min_size but "
+                             f"{len(p.max_size)} max_size")
+        for low, high in zip(p.min_size, p.max_size, strict=True):
+            if high <= low:
+                raise ShapeError(f"max_size {high:g} must be greater than min_size {low:g}")
+        num_priors += len(p.max_size)
+    return num_priors
+
+
+def _aspect_ratios(p: Any) -> list[float]:
+    """The fork's list: 1, then each new ratio (and its float reciprocal if flip); a ratio
+    within 1e-6 of one already listed, reciprocals included, is skipped."""
+    ratios = [1.0]
+    for ratio in p.aspect_ratio:
+        if any(abs(ratio - known) < 1e-6 for known in ratios):
+            continue
+        ratios.append(ratio)
+        if p.flip:
+            ratios.append(float32(1.0 / ratio) if ratio else math.inf)
+    return ratios
+
+
+def _check_prior_box_fields(p: Any) -> None:
+    if len(p.variance) > 1 and len(p.variance) != 4:
+        raise ShapeError(f"prior_box_param needs 1 or 4 variance values, got {len(p.variance)}")
+    if any(v <= 0 for v in p.variance):
+        raise ShapeError("prior_box_param variance must be positive")
+    _check_pair(p, "img_size", "img_h", "img_w")
+    _check_pair(p, "step", "step_h", "step_w")
+
+
+def _check_pair(p: Any, single: str, first: str, second: str) -> None:
+    """img_size vs img_h/img_w (and step vs step_h/step_w): one form, positive values."""
+    if p.HasField(first) or p.HasField(second):
+        if p.HasField(single):
+            raise ShapeError(f"prior_box_param: give either {single} or {first}/{second}, "
+                             "not both")
+        names = (first, second)
+    elif p.HasField(single):
+        names = (single,)
+    else:
+        return
+    for name in names:
+        if getattr(p, name) <= 0:
+            raise ShapeError(f"prior_box_param {name} must be larger than 0")
+
+
+# --- DetectionOutput -------------------------------------------------------------------------
+
+
+@register("DetectionOutput")
+def detection_output(ctx: LayerContext) -> LayerCost:
+    """Decoding + NMS of SSD (weiliu89/caffe, src/caffe/layers/detection_output_layer.cpp).
+
+    The number of detections is known only after the forward pass (Caffe shows a placeholder
+    1 x 1 x 1 x 7 until then), so the top and the cost are unknown. The bottoms are still
+    checked as the fork does: loc channels == num_priors * num_loc_classes * 4 and conf
+    channels == num_priors * num_classes, num_priors being the prior blob's height / 4.
+    """
+    check_counts(ctx, bottoms=(3, 4), tops=(1, 1))
+    p = ctx.layer.detection_output_param
+    if not p.HasField("num_classes"):
+        raise ShapeError("detection_output_param must specify num_classes")
+    nms = p.nms_param
+    if nms.nms_threshold < 0:
+        raise ShapeError(f"nms_threshold must be non negative, got {nms.nms_threshold:g}")
+    if not 0 < nms.eta <= 1:
+        raise ShapeError(f"nms_param eta must be in (0, 1], got {nms.eta:g}")
+    _check_detection_bottoms(ctx, p)
+    return LayerCost(tops=[None], macs=0, ops=None, kind="detection")
+
+
+def _check_detection_bottoms(ctx: LayerContext, p: Any) -> None:
+    loc, conf, priors = ctx.bottom(0), ctx.bottom(1), ctx.bottom(2)
+    if legacy_dim(loc, 0) != legacy_dim(conf, 0):
+        raise ShapeError(f"loc {list(loc)} and conf {list(conf)} differ in num")
+    num_priors = legacy_dim(priors, 2) // 4
+    loc_classes = 1 if p.share_location else p.num_classes
+    if num_priors * loc_classes * 4 != legacy_dim(loc, 1):
+        raise ShapeError(f"{num_priors} priors x {loc_classes} location classes x 4 do not "
+                         f"match the {legacy_dim(loc, 1)} location predictions {list(loc)}")
+    if num_priors * p.num_classes != legacy_dim(conf, 1):
+        raise ShapeError(f"{num_priors} priors x {p.num_classes} classes do not match the "
+                         f"{legacy_dim(conf, 1)} confidence predictions {list(conf)}")
+
+
+# --- ROIPooling ------------------------------------------------------------------------------
+
+
+@register("ROIPooling")
+def roi_pooling(ctx: LayerContext) -> LayerCost:
+    """Max pooling per region of rbgirshick/caffe-fast-rcnn (roi_pooling_layer.cpp).
+
+    Bottoms: features [N, C, H, W] and rois [R, 5] (batch index, x1, y1, x2, y2). Top
+    [R, C, pooled_h, pooled_w]; R is usually made by a Python proposal layer, so it is known
+    only when given (--blob-shape rois=300,5). The comparisons depend on each region's
+    size, so ops are unknown.
+    """
+    check_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    p = ctx.layer.roi_pooling_param
+    if p.pooled_h <= 0 or p.pooled_w <= 0:
+        raise ShapeError(f"roi_pooling_param pooled_h ({p.pooled_h}) and pooled_w "
+                         f"({p.pooled_w}) must be > 0")
+    features, rois = ctx.bottom(0), ctx.bottom(1)
+    _, channels, _, _ = legacy_nchw(features)
+    num_rois, *rest = legacy_nchw(rois)
+    if math.prod(rest) != 5:
+        raise ShapeError(f"rois {list(rois)} must hold 5 values per region")
+    return LayerCost(tops=[(num_rois, channels, p.pooled_h, p.pooled_w)], ops=None,
+                     kind="pooling")
