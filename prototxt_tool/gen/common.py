@@ -1,0 +1,128 @@
+"""Pieces every generator shares: option checks, channel rounding, the template environment.
+
+The checks live here rather than in the click command so that the Python API refuses the same
+values with the same one-line UsageError as `dwsep gen` does.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from prototxt_tool.errors import UsageError
+
+MAX_ALPHA = 1.5
+MIN_RESOLUTION = 32
+ENGINES = ("CAFFE", "CUDNN", "DEFAULT")
+DEPTHWISE_TYPES = ("Convolution", "ConvolutionDepthwise", "DepthwiseConvolution")
+RELU6_TYPES = ("Clip", "ReLU6")
+BACKENDS = ("LMDB", "LEVELDB")
+PHASES = ("deploy", "train-val")
+
+
+def check_alpha(alpha: float) -> float:
+    """alpha must lie in (0, 1.5]: above that the reference channel rules were never used."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or math.isnan(alpha):
+        raise UsageError(
+            f"width multiplier (-a) must be a number in (0, {MAX_ALPHA}], got {alpha!r}")
+    if not 0 < alpha <= MAX_ALPHA:
+        raise UsageError(f"width multiplier (-a) must be in (0, {MAX_ALPHA}], got {alpha:g}")
+    return float(alpha)
+
+
+def check_int(value: Any, what: str, minimum: int) -> int:
+    """A whole number >= minimum; bools and floats are refused rather than silently truncated."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{what} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise UsageError(f"{what} must be an integer >= {minimum}, got {value}")
+    return value
+
+
+def check_choice(value: str, what: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise UsageError(f"{what} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def tf_v1_depth(channels: int, alpha: float, min_depth: int = 8) -> int:
+    """MobileNet v1 channel rule of TF-slim (mobilenet_v1.py): max(int(c * alpha), 8).
+
+    Plain truncation, no rounding to a multiple of 8: this is what the released checkpoints and
+    the paper's Table 6 figures use.
+    """
+    return max(int(channels * alpha), min_depth)
+
+
+def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
+    """MobileNet v2 channel rule (TF-slim `_make_divisible`, also torchvision and Keras).
+
+    Round to the nearest multiple of `divisor`, but never go more than 10% below the exact
+    value: hardware likes multiples of 8, accuracy does not like losing channels.
+    """
+    floor = divisor if min_value is None else min_value
+    rounded = max(floor, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+def templates_dir() -> Path:
+    """Installed wheels ship templates as package prototxt_tool.templates; a checkout has them
+    at the repository root."""
+    import prototxt_tool
+
+    installed = Path(prototxt_tool.__file__).parent / "templates"
+    if installed.is_dir():
+        return installed
+    return Path(prototxt_tool.__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """StrictUndefined turns a misspelt template variable into an error instead of an empty
+    field that would silently change the net."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["q"] = quote
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def fmt_float(value: float) -> str:
+    """Shortest text that reads back as the same float (so 0.017 stays 0.017, not 0.01700001)."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def quote(text: str) -> str:
+    """A text-format string literal: user-given names and paths may hold quotes or backslashes,
+    which must not end the string early (or inject fields)."""
+    out = []
+    for ch in text:
+        if ch in "\"\\'":
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):03o}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

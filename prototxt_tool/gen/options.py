@@ -1,0 +1,95 @@
+"""The options a generated MobileNet takes, checked once, whichever way they arrive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prototxt_tool.errors import UsageError
+from prototxt_tool.gen import common
+
+IMAGENET_MEAN_BGR = (103.94, 116.78, 123.68)  # the Caffe port's transform_param (BGR order)
+IMAGENET_SCALE = 0.017  # ~ 1/58.8, the same port's input scaling
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    """Data layers of a train-val net. Paths are written into the net, never opened."""
+
+    train_source: str = "examples/imagenet/ilsvrc12_train_lmdb"
+    val_source: str = "examples/imagenet/ilsvrc12_val_lmdb"
+    backend: str = "LMDB"
+    crop_size: int | None = None  # None: the net's resolution
+    mean_value: tuple[float, ...] = IMAGENET_MEAN_BGR
+    scale: float = IMAGENET_SCALE
+    mirror: bool = True
+    val_batch_size: int = 50
+
+    def check(self) -> None:
+        common.check_choice(self.backend, "--backend", common.BACKENDS)
+        if self.crop_size is not None:
+            common.check_int(self.crop_size, "--crop-size", common.MIN_RESOLUTION)
+        common.check_int(self.val_batch_size, "--val-batch-size", 1)
+        for path, what in ((self.train_source, "--train-source"),
+                           (self.val_source, "--val-source")):
+            if not path:
+                raise UsageError(f"{what} must not be empty")
+        if len(self.mean_value) not in (1, 3):
+            raise UsageError("--mean-value takes 1 value (all channels) or 3 (B,G,R), "
+                             f"got {len(self.mean_value)}")
+        if not self.scale > 0:
+            raise UsageError(f"--scale must be > 0, got {self.scale:g}")
+
+
+@dataclass(frozen=True)
+class GenOptions:
+    """Options common to the MobileNet generators (see docs/gen.md for each one's effect)."""
+
+    alpha: float = 1.0
+    resolution: int = 224
+    num_classes: int = 1000
+    batch_size: int | None = None  # None: 1 for deploy, 64 for train-val
+    batch_norm: bool = True
+    relu6: str | None = None  # None (plain ReLU), "Clip" (BVLC) or "ReLU6" (fork type)
+    depthwise_type: str = "Convolution"
+    engine: str = "CAFFE"
+    name: str | None = None
+    legacy_input: bool = False
+    phase: str = "deploy"
+    data: DataOptions = field(default_factory=DataOptions)
+
+    def __post_init__(self) -> None:
+        common.check_alpha(self.alpha)
+        common.check_int(self.resolution, "resolution (-r)", common.MIN_RESOLUTION)
+        common.check_int(self.num_classes, "--num-classes", 1)
+        if self.batch_size is not None:
+            common.check_int(self.batch_size, "--batch-size", 1)
+        if self.relu6 is not None:
+            common.check_choice(self.relu6, "--relu6", common.RELU6_TYPES)
+        common.check_choice(self.depthwise_type, "--depthwise-type", common.DEPTHWISE_TYPES)
+        common.check_choice(self.engine, "--engine", common.ENGINES)
+        common.check_choice(self.phase, "--phase", common.PHASES)
+        if self.name is not None and not self.name.strip():
+            raise UsageError("--name must not be empty")
+        if self.phase == "train-val":
+            if self.legacy_input:
+                raise UsageError("--legacy-input applies to deploy nets; a train-val net "
+                                 "reads Data layers")
+            self.data.check()
+            crop = self.data.crop_size
+            if crop is not None and crop != self.resolution:
+                raise UsageError(f"--crop-size {crop} differs from --resolution "
+                                 f"{self.resolution}; give one of them")
+
+    @property
+    def deploy(self) -> bool:
+        return self.phase == "deploy"
+
+    @property
+    def batch(self) -> int:
+        if self.batch_size is not None:
+            return self.batch_size
+        return 1 if self.deploy else 64
+
+    @property
+    def act_type(self) -> str:
+        return self.relu6 or "ReLU"
