@@ -1,0 +1,201 @@
+"""Rules for the detection fork layers (SSD's Normalize, Permute, PriorBox, DetectionOutput and
+Fast R-CNN's ROIPooling); expected figures are hand-computed from the forks' formulas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from google.protobuf import text_format
+
+from prototxt_tool import caffe_pb2
+from prototxt_tool.errors import ShapeError
+from prototxt_tool.shapes import LayerContext, LayerCost, Shape, UnknownShape, rule_for
+
+
+def run(text: str, *bottoms: Shape | None) -> LayerCost:
+    layer = text_format.Parse(text, caffe_pb2.LayerParameter())
+    rule = rule_for(layer.type)
+    assert rule is not None, layer.type
+    return rule(LayerContext(layer, list(bottoms)))
+
+
+def fails(text: str, *bottoms: Shape | None, match: str) -> None:
+    with pytest.raises(ShapeError, match=match):
+        run(text, *bottoms)
+
+
+# --- Normalize ---------------------------------------------------------------------------
+
+
+def test_normalize_channel_shared_by_default_is_a_scalar() -> None:
+    cost = run('type: "Normalize" top: "n"', (1, 512, 38, 38))
+    assert cost.tops == [(1, 512, 38, 38)]
+    assert cost.params == [()]  # a 0-axis blob: one value
+    assert cost.ops == 4 * 512 * 38 * 38
+    assert cost.kind == "normalization"
+
+
+def test_normalize_per_channel_scale() -> None:
+    text = 'type: "Normalize" top: "n" norm_param { across_spatial: false channel_shared: false }'
+    cost = run(text, (2, 64, 5, 5))
+    assert cost.params == [(64,)]
+    assert run(text, (3, 10)).tops == [(3, 10)]
+
+
+def test_normalize_errors() -> None:
+    fails('type: "Normalize" top: "n"', (10,), match="at least 2 axes")
+    fails('type: "Normalize" top: "n"', (1, 2, 3, 4, 5), match="at most 4 axes")
+
+
+# --- Permute -----------------------------------------------------------------------------
+
+PERMUTE = 'type: "Permute" top: "p" permute_param {{ {} }}'
+
+
+@pytest.mark.parametrize(("orders", "top"), [
+    ("order: 0 order: 2 order: 3 order: 1", (1, 38, 37, 16)),
+    ("order: 0 order: 2", (1, 38, 16, 37)),   # unlisted axes 1, 3 follow in order
+    ("order: 3", (37, 1, 16, 38)),
+    ("", (1, 16, 38, 37)),
+])
+def test_permute(orders: str, top: Shape) -> None:
+    cost = run(PERMUTE.format(orders), (1, 16, 38, 37))
+    assert cost.tops == [top]
+    assert cost.ops == 0 and cost.kind == "reshape"
+
+
+def test_permute_errors() -> None:
+    fails(PERMUTE.format("order: 0 order: 0"), (1, 2, 3), match="given twice")
+    fails(PERMUTE.format("order: 3"), (1, 2, 3), match="not less than")
+
+
+# --- PriorBox ----------------------------------------------------------------------------
+
+PRIOR = 'type: "PriorBox" top: "pb" prior_box_param {{ {} }}'
+
+
+@pytest.mark.parametrize(("params", "num_priors"), [
+    ("min_size: 30", 1),
+    ("min_size: 30 max_size: 60 aspect_ratio: 2", 4),                 # [1, 2, 1/2] + max
+    ("min_size: 60 max_size: 111 aspect_ratio: 2 aspect_ratio: 3", 6),  # [1, 2, 1/2, 3, 1/3] + 1
+    ("min_size: 30 aspect_ratio: 2 flip: false", 2),                  # [1, 2]
+    ("min_size: 30 aspect_ratio: 1 aspect_ratio: 2", 3),              # 1 is always there
+    ("min_size: 30 aspect_ratio: 2 aspect_ratio: 0.5", 3),            # 0.5 = 1/2 already
+    ("min_size: 30 aspect_ratio: 2 aspect_ratio: 2.0000005", 3),      # within 1e-6 of 2
+    # float32(1 / float32(0.333333)) = 3.0000031 is 3.1e-6 away from 3: both stay,
+    # and the reciprocal of 3 is appended without a duplicate check.
+    ("min_size: 30 aspect_ratio: 0.333333 aspect_ratio: 3", 5),
+    ("min_size: 30 min_size: 60 max_size: 60 max_size: 90 aspect_ratio: 2", 8),  # 3 * 2 + 2
+])
+def test_prior_box_count(params: str, num_priors: int) -> None:
+    cost = run(PRIOR.format(params), (1, 512, 38, 19), (1, 3, 300, 300))
+    assert cost.tops == [(1, 2, 38 * 19 * num_priors * 4)]
+    assert cost.params == [] and cost.ops == 0 and cost.kind == "detection"
+
+
+def test_prior_box_image_shape_is_not_needed() -> None:
+    cost = run(PRIOR.format("min_size: 30 img_size: 300 step: 8"), (1, 8, 3, 3), None)
+    assert cost.tops == [(1, 2, 36)]
+
+
+def test_prior_box_three_d_feature_map_reads_legacy_axes() -> None:
+    # height() of a 3-D blob is its axis 2, width() a missing axis 3 read as 1.
+    assert run(PRIOR.format("min_size: 30"), (1, 8, 5), None).tops == [(1, 2, 20)]
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ("", "must provide min_size"),
+    ("min_size: 0", "min_size must be positive"),
+    ("min_size: 30 max_size: 30", "must be greater than min_size"),
+    ("min_size: 30 min_size: 40 max_size: 50", "2 min_size but 1 max_size"),
+    ("min_size: 30 variance: 0.1 variance: 0.2", "1 or 4 variance"),
+    ("min_size: 30 variance: 0", "variance must be positive"),
+    ("min_size: 30 img_size: 300 img_h: 300", "either img_size or img_h/img_w"),
+    ("min_size: 30 img_h: 300", "img_w must be larger than 0"),
+    ("min_size: 30 step: 0", "step must be larger than 0"),
+    ("min_size: 30 step: 8 step_w: 8", "either step or step_h/step_w"),
+])
+def test_prior_box_errors(params: str, match: str) -> None:
+    fails(PRIOR.format(params), (1, 8, 3, 3), (1, 3, 300, 300), match=match)
+
+
+def test_prior_box_needs_the_image_bottom() -> None:
+    fails(PRIOR.format("min_size: 30"), (1, 8, 3, 3), match="takes 2 bottom")
+
+
+# --- DetectionOutput ---------------------------------------------------------------------
+
+DETECT = ('type: "DetectionOutput" top: "det" '
+          'detection_output_param {{ num_classes: 21 {} }}')
+LOC, CONF, PRIORS = (1, 1917 * 4), (1, 1917 * 21), (1, 2, 1917 * 4)
+
+
+def test_detection_output_top_is_unknown() -> None:
+    cost = run(DETECT.format(""), LOC, CONF, PRIORS)
+    assert cost.tops == [None]
+    assert cost.macs == 0 and cost.ops is None
+    assert cost.kind == "detection"
+
+
+def test_detection_output_per_class_locations() -> None:
+    loc = (1, 1917 * 21 * 4)
+    assert run(DETECT.format("share_location: false"), loc, CONF, PRIORS).tops == [None]
+    fails(DETECT.format("share_location: false"), LOC, CONF, PRIORS,
+          match="1917 priors x 21 location classes")
+
+
+@pytest.mark.parametrize(("params", "loc", "conf", "match"), [
+    ("", (1, 7664), CONF, "1917 priors x 1 location classes x 4"),
+    ("", LOC, (1, 1917 * 20), "1917 priors x 21 classes"),
+    ("", LOC, (2, 1917 * 21), "differ in num"),
+    ("nms_param { nms_threshold: -0.1 }", LOC, CONF, "non negative"),
+    ("nms_param { eta: 0 }", LOC, CONF, "eta"),
+    ("nms_param { eta: 1.5 }", LOC, CONF, "eta"),
+])
+def test_detection_output_errors(params: str, loc: Shape, conf: Shape, match: str) -> None:
+    fails(DETECT.format(params), loc, conf, PRIORS, match=match)
+
+
+def test_detection_output_needs_num_classes() -> None:
+    fails('type: "DetectionOutput" top: "det"', LOC, CONF, PRIORS, match="num_classes")
+
+
+def test_detection_output_never_touches_named_files(tmp_path: Path) -> None:
+    out = tmp_path / "must_not_be_created"
+    text = DETECT.format(f'save_output_param {{ output_directory: "{out}" '
+                         f'label_map_file: "{tmp_path / "missing.prototxt"}" '
+                         f'name_size_file: "{tmp_path / "missing.txt"}" }}')
+    assert run(text, LOC, CONF, PRIORS).tops == [None]
+    assert not out.exists()
+
+
+def test_detection_output_unknown_bottom() -> None:
+    with pytest.raises(UnknownShape):
+        run(DETECT.format(""), LOC, None, PRIORS)
+
+
+# --- ROIPooling --------------------------------------------------------------------------
+
+ROI = 'type: "ROIPooling" top: "pool5" roi_pooling_param {{ {} }}'
+
+
+def test_roi_pooling() -> None:
+    cost = run(ROI.format("pooled_w: 7 pooled_h: 6 spatial_scale: 0.0625"),
+               (1, 512, 14, 14), (300, 5))
+    assert cost.tops == [(300, 512, 6, 7)]
+    assert cost.params == [] and cost.ops is None and cost.kind == "pooling"
+    assert run(ROI.format("pooled_w: 2 pooled_h: 2"), (1, 3, 4, 4), (8, 5, 1, 1)).tops == [
+        (8, 3, 2, 2)]
+
+
+def test_roi_pooling_errors() -> None:
+    fails(ROI.format("pooled_w: 7"), (1, 512, 14, 14), (300, 5), match="must be > 0")
+    fails(ROI.format("pooled_w: 7 pooled_h: 7"), (1, 512, 14, 14), (300, 4),
+          match="5 values per region")
+    fails(ROI.format("pooled_w: 7 pooled_h: 7"), (1, 512, 14, 14), match="takes 2 bottom")
+
+
+def test_roi_pooling_unknown_rois() -> None:
+    with pytest.raises(UnknownShape):
+        run(ROI.format("pooled_w: 7 pooled_h: 7"), (1, 512, 14, 14), None)
