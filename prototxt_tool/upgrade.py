@@ -264,7 +264,7 @@ def _fold_one(net: Any, src: int, conn: Any, index: int, target: Any, j: int,
                        layer=pad_name, layer_type="padding")
     target.layer.pad = pad_conn.layer.pad
     target.bottom[j] = pad_conn.bottom[0]
-    notes.append(f"folded padding layer '{pad_name}' (pad {pad_conn.layer.pad}) into '{name}'")
+    notes.append(f"folded padding layer '{pad_name}' into '{name}' (pad {pad_conn.layer.pad})")
 
 
 def _upgrade_v0_layer(conn: Any, out: Any, notes: list[str]) -> None:
@@ -272,6 +272,9 @@ def _upgrade_v0_layer(conn: Any, out: Any, notes: list[str]) -> None:
     out.bottom.extend(conn.bottom)
     out.top.extend(conn.top)
     if not conn.HasField("layer"):
+        if any(fd.name not in ("bottom", "top") for fd, _ in conn.ListFields()):
+            notes.append(f"'layers' entry '{conn.name}' has no nested V0 'layer' in a V0 net: "
+                         "Caffe keeps only its bottoms and tops")
         return
     v0 = conn.layer
     kind = v0.type

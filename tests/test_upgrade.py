@@ -53,7 +53,7 @@ def test_v0_padding_layer_is_folded_into_the_next_conv():
     conv = by_name(up.net, "conv1")
     assert list(conv.bottom) == ["data"]
     assert list(conv.convolution_param.pad) == [2]
-    assert "folded padding layer 'pad1' (pad 2) into 'conv1'" in up.notes
+    assert "folded padding layer 'pad1' into 'conv1' (pad 2)" in up.notes
 
 
 def test_v0_origins_point_at_source_layers_entries_skipping_padding():
@@ -192,6 +192,16 @@ def test_v0_field_meaningless_for_the_type_is_dropped_with_a_note():
     assert not relu.HasField("convolution_param") and not relu.HasField("inner_product_param")
     assert any("'num_output'" in n and "'r'" in n for n in up.notes)
     assert any("'kernelsize'" in n for n in up.notes)
+
+
+def test_v1_style_entry_in_a_v0_net_keeps_only_bottoms_and_tops():
+    up = upgrade_net(parse('input: "x" input_dim: 1 input_dim: 1 input_dim: 1 input_dim: 1 '
+                           'layers { layer { name: "a" type: "relu" } bottom: "x" top: "a" } '
+                           'layers { name: "b" type: RELU bottom: "a" top: "b" }'))
+    second = up.net.layer[2]
+    assert (second.name, second.type, list(second.bottom), list(second.top)) == (
+        "", "", ["a"], ["b"])
+    assert any("'b' has no nested V0 'layer'" in n for n in up.notes)
 
 
 def test_v0_unused_padding_layer_is_dropped_with_a_note():
