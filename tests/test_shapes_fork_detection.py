@@ -199,3 +199,29 @@ def test_roi_pooling_errors() -> None:
 def test_roi_pooling_unknown_rois() -> None:
     with pytest.raises(UnknownShape):
         run(ROI.format("pooled_w: 7 pooled_h: 7"), (1, 512, 14, 14), None)
+
+
+# --- SmoothL1Loss ------------------------------------------------------------------------
+
+SMOOTH_L1 = 'type: "SmoothL1Loss" top: "loss"'
+
+
+def test_smooth_l1_loss() -> None:
+    box = (2, 36, 14, 14)
+    cost = run(SMOOTH_L1, box, box)
+    assert cost.tops == [()]
+    assert cost.ops == 3 * 2 * 36 * 14 * 14
+    assert cost.kind == "loss"
+    assert run(SMOOTH_L1, box, box, box, box).ops == 5 * 2 * 36 * 14 * 14
+    # channels/height/width are compared through the legacy accessors: 128 x 84 == 128 x 84 x 1
+    assert run(SMOOTH_L1, (128, 84), (128, 84, 1), (128, 84), (128, 84)).tops == [()]
+
+
+@pytest.mark.parametrize(("bottoms", "match"), [
+    (((2, 36, 14, 14), (2, 36, 14, 14), (2, 36, 14, 14)), "both inside and outside"),
+    (((2, 36, 14, 14), (1, 36, 14, 14)), "first dimension"),
+    (((2, 36, 14, 14), (2, 36, 14, 13)), "channels, height and width"),
+    (((2, 36, 14, 14), (2, 36, 14, 14), (2, 36, 14, 14), (2, 4, 14, 14)), "channels"),
+])
+def test_smooth_l1_loss_errors(bottoms: tuple[Shape, ...], match: str) -> None:
+    fails(SMOOTH_L1, *bottoms, match=match)

@@ -205,3 +205,34 @@ def roi_pooling(ctx: LayerContext) -> LayerCost:
         raise ShapeError(f"rois {list(rois)} must hold 5 values per region")
     return LayerCost(tops=[(num_rois, channels, p.pooled_h, p.pooled_w)], ops=None,
                      kind="pooling")
+
+
+# --- SmoothL1Loss ----------------------------------------------------------------------------
+
+
+@register("SmoothL1Loss")
+def smooth_l1_loss(ctx: LayerContext) -> LayerCost:
+    """Box regression loss of rbgirshick/caffe-fast-rcnn (smooth_L1_loss_layer.cpp).
+
+    Bottoms: prediction, target and optionally inside and outside weights (both or neither),
+    all of the prediction's channels/height/width (legacy) and, as every LossLayer, its num.
+    Top: a scalar. Ops: difference, smooth-L1 and sum per element (3), plus the two weight
+    multiplies when given.
+    """
+    check_counts(ctx, bottoms=(2, 4), tops=(0, 1))
+    if len(ctx.bottoms) == 3:
+        raise ShapeError("SmoothL1Loss with weights needs both inside and outside weights "
+                         "(4 bottoms)")
+    pred = ctx.bottom(0)
+    others = [ctx.bottom(i) for i in range(1, len(ctx.bottoms))]
+    if pred[0] != others[0][0]:
+        raise ShapeError(f"prediction {list(pred)} and target {list(others[0])} differ in "
+                         "the first dimension")
+    chw = legacy_nchw(pred)[1:]
+    for other in others:
+        if legacy_nchw(other)[1:] != chw:
+            raise ShapeError(f"bottom {list(other)} does not match the prediction {list(pred)} "
+                             "in channels, height and width")
+    per_element = 5 if len(ctx.bottoms) == 4 else 3
+    return LayerCost(tops=[()] * len(ctx.layer.top), ops=per_element * math.prod(pred),
+                     kind="loss")
