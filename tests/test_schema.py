@@ -285,6 +285,6 @@ def test_fork_numbers() -> None:
 
 def test_parse_is_strict() -> None:
     with pytest.raises(text_format.ParseError, match="no field named"):
-        _parse_net('layer { type: "ReLU" relu6_param { } }')
+        _parse_net('layer { type: "ReLU" no_such_param { } }')
     with pytest.raises(text_format.ParseError):
         _parse_net("layers { type: CONVOLUTION_DEPTHWISE }")
