@@ -31,14 +31,27 @@ CASES = [
 
 
 def _expected_layers(doc: dict) -> list[tuple]:
-    # The oracle had to swap Data layers for DummyData (it has no database); the type as
-    # written in the file is Data.
-    swapped = "DummyData" in doc.get("oracle_variant", "")
+    """Caffe's layer list, with the types as written where the oracle had to change them."""
     rows = []
     for layer in doc["layers"]:
-        kind = "Data" if swapped and layer["type"] == "DummyData" else layer["type"]
-        rows.append((layer["name"], kind, layer["bottoms"], [t["name"] for t in layer["tops"]]))
+        rows.append((layer["name"], _written_type(doc, layer), layer["bottoms"],
+                     [t["name"] for t in layer["tops"]]))
     return rows
+
+
+def _written_type(doc: dict, layer: dict) -> str:
+    # The oracle swapped Data layers for DummyData (it has no database) and loaded the fork
+    # type ConvolutionDepthwise as Convolution (README, oracle_variant).
+    variant = doc.get("oracle_variant", "")
+    if layer["type"] == "DummyData" and "Data layers replaced by DummyData" in variant:
+        return "Data"
+    return layer["type"]
+
+
+def _upgraded_layers(raw, phase: str) -> list[tuple]:
+    up = upgrade_net(raw)
+    return [(layer.name, layer.type, list(layer.bottom), list(layer.top))
+            for layer in (up.net.layer[i] for i in filter_net(up.net, phase=phase))]
 
 
 @pytest.mark.parametrize(("path", "stem", "fmt"), CASES, ids=[c[1] for c in CASES])
@@ -49,10 +62,26 @@ def test_upgraded_layers_match_caffe(path: str, stem: str, fmt: str):
     assert detect_format(raw) == fmt
     up = upgrade_net(raw)
     assert len(up.origins) == len(up.net.layer)
-    kept = filter_net(up.net, phase=doc["phase"])
-    got = [(up.net.layer[i].name, up.net.layer[i].type, list(up.net.layer[i].bottom),
-            list(up.net.layer[i].top)) for i in kept]
-    assert got == _expected_layers(doc)
+    assert _upgraded_layers(raw, doc["phase"]) == _expected_layers(doc)
+
+
+def test_every_expected_file_has_caffes_layer_list_after_upgrade_and_filter():
+    corpus = corpus_or_skip()
+    mismatched = []
+    checked = 0
+    for path in sorted((corpus / "expected").glob("*.json")):
+        doc = json.loads(path.read_text())
+        raw = text_format.Parse((corpus / doc["source"]).read_text(), caffe_pb2.NetParameter())
+        got = _upgraded_layers(raw, doc["phase"])
+        want = _expected_layers(doc)
+        if "ConvolutionDepthwise loaded as Convolution" in doc.get("oracle_variant", ""):
+            got = [(n, "Convolution" if t == "ConvolutionDepthwise" else t, b, tops)
+                   for n, t, b, tops in got]
+        if got != want:
+            mismatched.append(path.name)
+        checked += 1
+    assert checked >= 30
+    assert mismatched == []
 
 
 def test_caffenet_v0_padding_layers_fold_into_their_convs():
