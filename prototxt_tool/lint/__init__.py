@@ -1,0 +1,87 @@
+"""`dwsep lint`: check prototxt files and report findings (see docs/lint.md).
+
+`lint_paths` is the library entry point: it expands files and directories, lints each file
+on its own (one unreadable or broken file never hides findings in the others) and returns
+the findings plus one line for every path that could not be used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prototxt_tool.errors import UsageError
+from prototxt_tool.lint.config import config_for
+from prototxt_tool.lint.context import LintOptions
+from prototxt_tool.lint.engine import Finding, fails, lint_source
+from prototxt_tool.lint.registry import RuleInfo, all_rules, get_rule
+
+__all__ = ["Finding", "LintOptions", "LintResult", "RuleInfo", "all_rules", "collect_files",
+           "fail_level", "fails", "get_rule", "lint_paths", "lint_source"]
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    problems: list[str] = field(default_factory=list)  # unusable paths: exit code 2
+
+
+def collect_files(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Files to lint (directories searched for *.prototxt) and one line per unusable path."""
+    files: list[str] = []
+    problems: list[str] = []
+    for path in paths:
+        p = Path(path)
+        if path == "-" or p.is_file():
+            files.append(path)
+        elif p.is_dir():
+            found = _prototxts(p)
+            if not found:
+                problems.append(f"{path}: no .prototxt files in this directory")
+            files.extend(found)
+        elif p.exists():
+            problems.append(f"{path}: not a regular file or directory")
+        else:
+            problems.append(f"{path}: no such file or directory")
+    return list(dict.fromkeys(files)), problems
+
+
+def _prototxts(root: Path) -> list[str]:
+    out = []
+    for f in sorted(root.rglob("*.prototxt")):
+        rel = f.relative_to(root).parts[:-1]
+        if f.is_file() and not any(part in SKIP_DIRS or part.startswith(".") for part in rel):
+            out.append(str(f))
+    return out
+
+
+def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
+               select: Sequence[str] = (), extend_select: Sequence[str] = (),
+               ignore: Sequence[str] = ()) -> LintResult:
+    from prototxt_tool.pipeline import read_source
+
+    files, problems = collect_files(paths)
+    result = LintResult(problems=problems)
+    codes = [r.code for r in all_rules()]
+    for path in files:
+        config = config_for(path).with_flags(select, extend_select, ignore)
+        config.validate(codes)
+        try:
+            source = read_source(path)
+        except UsageError as err:
+            result.problems.append(str(err))
+            continue
+        result.files += 1
+        result.findings.extend(lint_source(source, config, options))
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def fail_level(cli_value: str | None) -> str:
+    """--fail-on, else the configuration found from the working directory, else error."""
+    return cli_value or config_for("-").fail_on or "error"
+

@@ -1,0 +1,242 @@
+"""What a lint rule can look at: the text, the parsed net with positions, and per-phase views.
+
+The file is parsed once and upgraded once; each phase is a filter over the upgraded layers and
+its shape analysis is computed only if a rule asks for it. That keeps `dwsep lint` of a whole
+model zoo fast, and lets graph rules see exactly the net Caffe would build for a phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from prototxt_tool.errors import DwsepError, ParseError
+from prototxt_tool.pipeline import Source
+
+Shape = tuple[int, ...]
+PHASES = ("TEST", "TRAIN")
+
+
+@dataclass(slots=True)
+class Layer:
+    """One V2 layer and where it is written (for legacy files: the old `layers` block)."""
+
+    param: Any  # caffe_pb2.LayerParameter
+    tree: Any  # textformat.ParseTree of its block, or of the whole file for legacy inputs
+    origin: tuple[str, int]
+
+    @property
+    def name(self) -> str:
+        return str(self.param.name)
+
+    @property
+    def type(self) -> str:
+        return str(self.param.type)
+
+    def anchor(self) -> Any:
+        """Where a finding about the layer as a whole goes: its `name` line, else its block."""
+        if self.tree is None:
+            return None
+        if self.origin[0] == "input":
+            return self.tree.location("input") or self.tree.span
+        return name_span(self.tree) or self.tree.span
+
+    def where(self, *paths: str) -> Any:
+        """The first of `paths` (dotted field paths, `field[i]` for an index) written in the
+        layer, else the layer's anchor: findings point at the offending field when it exists."""
+        for path in paths:
+            span = find(self.tree, path)
+            if span is not None:
+                return span
+        return self.anchor()
+
+
+def name_span(tree: Any) -> Any:
+    """The `name` field of a layer block; V0 keeps it one level down in `layer { name }`."""
+    span = tree.location("name")
+    if span is None:
+        inner = tree.nested("layer")
+        span = inner.location("name") if inner is not None else None
+    return span
+
+
+def find(tree: Any, path: str) -> Any:
+    """Span of a dotted field path like `convolution_param.kernel_size[1]`, or None."""
+    if tree is None:
+        return None
+    parts = path.split(".")
+    node = tree
+    for part in parts[:-1]:
+        name, index = _split_index(part)
+        node = node.nested(name, index)
+        if node is None:
+            return None
+    name, index = _split_index(parts[-1])
+    return node.location(name, index)
+
+
+def _split_index(part: str) -> tuple[str, int]:
+    if part.endswith("]") and "[" in part:
+        name, _, idx = part[:-1].partition("[")
+        return name, int(idx)
+    return part, 0
+
+
+@dataclass
+class LintOptions:
+    """Command-line choices that change what is checked (not which rules run)."""
+
+    phases: tuple[str, ...] = ()  # empty: TEST, plus TRAIN when the net has phase rules
+    input_shapes: Mapping[str, Shape] = field(default_factory=dict)
+    blob_shapes: Mapping[str, Shape] = field(default_factory=dict)
+
+
+class LintContext:
+    """One file. `parse_error` is set (and `raw` is None) when the text does not parse."""
+
+    def __init__(self, source: Source, options: LintOptions | None = None):
+        self.source = source
+        self.options = options or LintOptions()
+        self.lines = source.text.splitlines()
+        self.parse_error: ParseError | None = None
+        self.raw: Any = None
+        self.tree: Any = None
+        try:
+            from prototxt_tool.pipeline import parse_net
+
+            self.raw, self.tree = parse_net(source)
+        except ParseError as err:
+            self.parse_error = err
+
+    @cached_property
+    def load_error(self) -> DwsepError | None:
+        """Why the parsed net cannot be upgraded (a broken V0/V1 file), else None."""
+        if self.parse_error is not None:
+            return self.parse_error
+        try:
+            _ = self.layers
+        except DwsepError as err:
+            return err
+        return None
+
+    @property
+    def path(self) -> str:
+        return self.source.filename
+
+    @cached_property
+    def format(self) -> str:
+        from prototxt_tool import upgrade
+
+        return str(upgrade.detect_format(self.raw))
+
+    @cached_property
+    def upgraded(self) -> Any:
+        from prototxt_tool import upgrade
+
+        return upgrade.upgrade_net(self.raw)
+
+    @cached_property
+    def layers(self) -> list[Layer]:
+        """Every layer of the upgraded net, in order, whatever its phase."""
+        up = self.upgraded
+        return [Layer(param, self._origin_tree(origin), origin)
+                for param, origin in zip(up.net.layer, up.origins, strict=True)]
+
+    def _origin_tree(self, origin: tuple[str, int]) -> Any:
+        kind, index = origin
+        return self.tree if kind == "input" else self.tree.nested(kind, index)
+
+    def raw_layer_trees(self) -> Iterator[tuple[str, int, Any]]:
+        """(field, index, tree) of every layer block as written, V2 `layer` or legacy `layers`."""
+        for fname in ("layer", "layers"):
+            for i in range(len(getattr(self.raw, fname))):
+                yield fname, i, self.tree.nested(fname, i)
+
+    @cached_property
+    def phases(self) -> list[PhaseView]:
+        wanted = self.options.phases or self._default_phases()
+        return [PhaseView(self, p) for p in wanted]
+
+    def _default_phases(self) -> tuple[str, ...]:
+        """TRAIN is checked only when it can differ from TEST: some layer has a phase rule."""
+        for layer in self.layers:
+            for rule in (*layer.param.include, *layer.param.exclude):
+                if rule.HasField("phase"):
+                    return PHASES
+        if self.upgraded.net.state.HasField("phase"):
+            return PHASES
+        return PHASES[:1]
+
+
+class PhaseView:
+    """The net Caffe would build for one phase, with lazily computed shapes."""
+
+    def __init__(self, ctx: LintContext, phase: str):
+        from prototxt_tool import netstate
+
+        self.ctx = ctx
+        self.phase = phase
+        kept = netstate.filter_net(ctx.upgraded.net, phase=phase)
+        self.layers: list[Layer] = [ctx.layers[i] for i in kept]
+
+    @cached_property
+    def producers(self) -> dict[str, list[int]]:
+        """Blob name -> positions (in self.layers) of the layers writing it, in order."""
+        out: dict[str, list[int]] = {}
+        for i, layer in enumerate(self.layers):
+            for top in layer.param.top:
+                out.setdefault(top, []).append(i)
+        return out
+
+    def readers(self, i: int, blob: str) -> list[int]:
+        """Layers reading the version of `blob` that layer i writes (up to its next writer)."""
+        out = []
+        for j in range(i + 1, len(self.layers)):
+            param = self.layers[j].param
+            if blob in param.bottom:
+                out.append(j)
+            if blob in param.top:
+                break
+        return out
+
+    def defined_before(self, i: int, blob: str) -> bool:
+        return any(p < i for p in self.producers.get(blob, ()))
+
+    @cached_property
+    def analysis(self) -> Any:
+        """analysis.analyze in collect mode: per-layer reports parallel to self.layers."""
+        from prototxt_tool import caffe_pb2
+        from prototxt_tool.analysis import analyze
+        from prototxt_tool.pipeline import LoadedNet
+
+        ctx = self.ctx
+        net = caffe_pb2.NetParameter()
+        net.CopyFrom(ctx.upgraded.net)
+        del net.layer[:]
+        for layer in self.layers:
+            net.layer.add().CopyFrom(layer.param)
+        loaded = LoadedNet(ctx.source, ctx.raw, ctx.tree, ctx.format, net,
+                           [layer.tree for layer in self.layers], self.phase,
+                           list(ctx.upgraded.notes))
+        tops = set(self.producers)
+        inputs = {k: v for k, v in ctx.options.input_shapes.items() if k in tops}
+        blobs = {k: v for k, v in ctx.options.blob_shapes.items() if k in tops}
+        return analyze(loaded, input_shapes=inputs, blob_shapes=blobs, errors="collect")
+
+    def bottom_shapes(self, i: int) -> list[Shape | None]:
+        """Shapes of layer i's bottoms as the analyzer saw them (None: unknown)."""
+        report = self.analysis.layers[i]
+        if len(report.bottoms) != len(self.layers[i].param.bottom):
+            return [None] * len(self.layers[i].param.bottom)
+        return [b.shape for b in report.bottoms]
+
+    def top_shapes(self, i: int) -> list[Shape | None]:
+        return [b.shape for b in self.analysis.layers[i].tops]
+
+    def in_channels(self, i: int) -> int | None:
+        shapes = self.bottom_shapes(i)
+        if not shapes or shapes[0] is None or len(shapes[0]) < 2:
+            return None
+        return shapes[0][1]
