@@ -1,0 +1,109 @@
+"""Small helpers shared by the BVLC layer rules: Caffe's blob arithmetic and its checks.
+
+Caffe's C++ does the arithmetic these rules reproduce (integer division that truncates,
+`Blob::count(start, end)`, the legacy num/channels/height/width accessors), so the helpers
+keep the same semantics instead of the "obvious" Python ones; a rule that used `//` where
+Caffe divides a negative number would disagree with Caffe on exactly the broken nets a user
+most needs to understand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from prototxt_tool.errors import ShapeError
+from prototxt_tool.shapes import LayerContext, LayerCost, Shape, canonical_axis
+
+
+def fmt(shape: Sequence[int] | None) -> str:
+    """A shape as Caffe users read it in messages: [1,64,56,56] ("[]" for a scalar)."""
+    if shape is None:
+        return "unknown"
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def cdiv(a: int, b: int) -> int:
+    """C++ integer division (truncates toward zero), as in Caffe's output-size formulas."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def span(shape: Shape, start: int, end: int | None = None) -> int:
+    """Blob::count(start, end): the product of dims [start, end)."""
+    return math.prod(shape[start:end])
+
+
+def axis_of(shape: Shape, axis: int) -> int:
+    """Blob::CanonicalAxisIndex, naming the blob in the message when the axis is out of range."""
+    try:
+        return canonical_axis(axis, len(shape))
+    except ShapeError:
+        raise ShapeError(f"axis {axis} out of range for the {len(shape)}-D bottom "
+                         f"{fmt(shape)}") from None
+
+
+def legacy_dim(shape: Shape, index: int) -> int:
+    """Blob::LegacyShape: num/channels/height/width of a blob of at most 4 axes (missing = 1).
+
+    Older layers (ContrastiveLoss, MultinomialLogisticLoss, ...) still read blobs through these
+    accessors; Caffe refuses them on blobs of more than 4 axes.
+    """
+    if len(shape) > 4:
+        raise ShapeError(f"this layer reads its bottoms as num/channels/height/width and "
+                         f"cannot take the {len(shape)}-D blob {fmt(shape)}")
+    if index >= len(shape) or index < -len(shape):
+        return 1
+    return shape[index]
+
+
+def blob_counts(ctx: LayerContext, bottoms: tuple[int, int | None],
+                tops: tuple[int, int | None]) -> None:
+    """Layer::CheckBlobCounts: the (min, max) number of bottoms and tops a type accepts."""
+    for what, have, (lo, hi) in (("bottom", len(ctx.bottoms), bottoms),
+                                 ("top", len(ctx.layer.top), tops)):
+        if lo == hi and have != lo:
+            raise ShapeError(f"takes exactly {lo} {what} blob(s), has {have}")
+        if have < lo:
+            raise ShapeError(f"takes at least {lo} {what} blob(s), has {have}")
+        if hi is not None and have > hi:
+            raise ShapeError(f"takes at most {hi} {what} blob(s), has {have}")
+
+
+def same_shapes(ctx: LayerContext, what: str) -> Shape:
+    """All bottoms must have bottom 0's shape; returns it. `what` names the layer in the message."""
+    first = ctx.bottom(0)
+    for i in range(1, len(ctx.bottoms)):
+        other = ctx.bottom(i)
+        if other != first:
+            raise ShapeError(f"{what} bottoms differ: {fmt(first)} vs {fmt(other)} "
+                             f"(bottom 0 '{ctx.layer.bottom[0]}', bottom {i} "
+                             f"'{ctx.layer.bottom[i]}')")
+    return first
+
+
+def not_in_place(ctx: LayerContext) -> None:
+    """Caffe CHECKs `top[0] != bottom[0]` for layers whose top cannot share the bottom."""
+    if ctx.layer.top and ctx.layer.bottom and ctx.layer.top[0] == ctx.layer.bottom[0]:
+        raise ShapeError(f"cannot run in place (top and bottom are both "
+                         f"'{ctx.layer.top[0]}')")
+
+
+def has(message: object, field: str) -> bool:
+    """HasField that also answers False for a field the schema does not define (fork fields)."""
+    descriptor = message.DESCRIPTOR  # type: ignore[attr-defined]
+    return field in descriptor.fields_by_name and message.HasField(field)  # type: ignore[attr-defined]
+
+
+def elementwise(ops_per_element: int, kind: str,
+                bottoms: tuple[int, int | None] = (1, 1)) -> Callable[[LayerContext], LayerCost]:
+    """Build a rule for a layer whose single top has its bottom's shape and no parameters."""
+
+    def rule(ctx: LayerContext) -> LayerCost:
+        blob_counts(ctx, bottoms, (1, 1))
+        shape = ctx.bottom(0)
+        return LayerCost(tops=[shape], ops=ops_per_element * math.prod(shape), kind=kind)
+
+    rule.__doc__ = (f"Top = bottom shape; {ops_per_element} op(s) per element; "
+                    f"kind '{kind}'.")
+    return rule

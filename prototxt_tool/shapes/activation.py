@@ -1,0 +1,60 @@
+"""Element-wise (neuron) layers, PReLU and Softmax.
+
+Every BVLC NeuronLayer has exactly one bottom and one top of the bottom's shape and no
+parameters; only the work per element differs. The counts below are the basic operations of
+Caffe's forward pass per output element, kept deliberately coarse: they feed the "ops" column,
+which exists so that cheap element-wise work is visible without inflating the MAC count.
+"""
+
+from __future__ import annotations
+
+import math
+
+from prototxt_tool.errors import ShapeError
+from prototxt_tool.shapes import LayerContext, LayerCost, register
+from prototxt_tool.shapes._bvlc import axis_of, blob_counts, elementwise, fmt
+
+# type -> ops per element (forward, inference).
+_NEURONS: dict[str, int] = {
+    "ReLU": 1,        # max(0, x) (times negative_slope below 0)
+    "ReLU6": 1,       # fork type (eric612/MobileNet-YOLO and other MobileNet-v2 forks): clamp
+    "AbsVal": 1,
+    "Threshold": 1,   # compare
+    "TanH": 1,
+    "ELU": 2,         # compare, exp
+    "BNLL": 2,        # exp, log
+    "Exp": 2,         # scale/shift, exp
+    "Log": 2,         # scale/shift, log
+    "Clip": 2,        # min, max
+    "Sigmoid": 3,     # exp, add, divide
+    "Power": 3,       # scale, shift, pow
+    "Swish": 4,       # sigmoid, multiply
+    "Dropout": 0,     # identity at inference (TEST); Caffe copies or runs in place
+}
+
+for _type, _ops in _NEURONS.items():
+    register(_type)(elementwise(_ops, "other" if _type == "Dropout" else "activation"))
+
+
+@register("PReLU")
+def prelu(ctx: LayerContext) -> LayerCost:
+    """BVLC PReLULayer: slope blob [C] (channels = axis 1), or a scalar [] if channel_shared.
+
+    Caffe allocates the shared slope as a 0-axis blob (one value), so its shape is `()`.
+    ops = 2 per element (compare, multiply).
+    """
+    blob_counts(ctx, (1, 1), (1, 1))
+    shape = ctx.bottom(0)
+    if len(shape) < 2:
+        raise ShapeError(f"PReLU needs a bottom of at least 2 axes, got {fmt(shape)}")
+    slope = () if ctx.layer.prelu_param.channel_shared else (shape[1],)
+    return LayerCost(tops=[shape], params=[slope], ops=2 * math.prod(shape), kind="activation")
+
+
+@register("Softmax")
+def softmax(ctx: LayerContext) -> LayerCost:
+    """BVLC SoftmaxLayer over `axis`; ops = 3 per element (exp, sum, divide)."""
+    blob_counts(ctx, (1, 1), (1, 1))
+    shape = ctx.bottom(0)
+    axis_of(shape, ctx.layer.softmax_param.axis)
+    return LayerCost(tops=[shape], ops=3 * math.prod(shape), kind="softmax")

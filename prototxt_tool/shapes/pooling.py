@@ -1,0 +1,170 @@
+"""Pooling and SPP (spatial pyramid pooling, which is built from Pooling layers).
+
+BVLC's PoolingLayer (pooling_layer.cpp) rounds the output size UP by default, unlike
+Convolution, and then drops a last window that would start in the padding. Nets written for
+frameworks that round down either set BVLC master's `round_mode: FLOOR` or the older fork field
+`ceil_mode: false` (BVLC pull request #3057, merged in many forks; DenseNet and ResNeXt ports use
+it). Getting this wrong shifts every later shape by one, so both spellings are honoured.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from prototxt_tool.errors import ShapeError
+from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
+from prototxt_tool.shapes._bvlc import blob_counts, fmt, has
+
+MAX, AVE, STOCHASTIC = 0, 1, 2
+CEIL, FLOOR = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class PoolWindow:
+    """Kernel, stride and pad as (h, w) pairs, already checked."""
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int]
+
+
+def _pair(param: Any, name: str, default: int) -> tuple[int, int] | None:
+    """`name` or `name_h` + `name_w` (both required together); None when neither is given."""
+    h, w = has(param, f"{name}_h"), has(param, f"{name}_w")
+    if h or w:
+        if not (h and w) or has(param, name):
+            raise ShapeError(f"give either {name} or both {name}_h and {name}_w")
+        return getattr(param, f"{name}_h"), getattr(param, f"{name}_w")
+    if has(param, name):
+        value = getattr(param, name)
+        return value, value
+    return (default, default) if default >= 0 else None
+
+
+def pool_window(param: Any, height: int, width: int) -> PoolWindow:
+    """PoolingLayer::LayerSetUp: the window, with global pooling and Caffe's checks."""
+    given = [f for f in ("kernel_size", "kernel_h", "kernel_w") if has(param, f)]
+    if param.global_pooling:
+        if given:
+            raise ShapeError("global_pooling takes its kernel from the input; "
+                             "kernel_size/kernel_h/kernel_w cannot be given")
+        kernel = (height, width)
+    elif has(param, "kernel_size"):
+        if len(given) == 3:
+            raise ShapeError("give either kernel_size or kernel_h and kernel_w, not both")
+        kernel = (param.kernel_size, param.kernel_size)
+    elif len(given) == 2:
+        kernel = (param.kernel_h, param.kernel_w)
+    else:
+        raise ShapeError("pooling needs kernel_size (or both kernel_h and kernel_w)")
+    if min(kernel) <= 0:
+        raise ShapeError(f"pooling kernel must be positive, got {list(kernel)}")
+    pad = _pair(param, "pad", 0)
+    stride = _pair(param, "stride", 1)
+    assert pad is not None and stride is not None
+    if param.global_pooling and (pad != (0, 0) or stride != (1, 1)):
+        raise ShapeError(f"global_pooling allows only pad 0 and stride 1, got pad "
+                         f"{list(pad)} stride {list(stride)}")
+    if min(stride) <= 0:
+        raise ShapeError(f"pooling stride must be positive, got {list(stride)}")
+    if pad != (0, 0):
+        if param.pool not in (MAX, AVE):
+            raise ShapeError("padding is implemented only for MAX and AVE pooling")
+        if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
+            raise ShapeError(f"pad {list(pad)} must be smaller than kernel {list(kernel)}")
+    return PoolWindow(kernel, stride, pad)
+
+
+def round_mode(param: Any) -> int:
+    """CEIL or FLOOR from BVLC's round_mode or the fork's ceil_mode (false == FLOOR)."""
+    mode = param.round_mode if has(param, "round_mode") else CEIL
+    if has(param, "ceil_mode"):
+        fork = CEIL if param.ceil_mode else FLOOR
+        if has(param, "round_mode") and fork != mode:
+            raise ShapeError("ceil_mode and round_mode disagree")
+        mode = fork
+    return mode
+
+
+def pooled_dim(size: int, kernel: int, stride: int, pad: int, mode: int) -> int:
+    """PoolingLayer::Reshape along one axis, including the padded-last-window clip."""
+    span = size + 2 * pad - kernel
+    steps = -(-span // stride) if mode == CEIL else span // stride
+    out = steps + 1
+    if pad and (out - 1) * stride >= size + pad:
+        out -= 1  # the last window would start inside the padding: Caffe drops it
+    return out
+
+
+def pool_output(shape: Shape, window: PoolWindow, mode: int) -> Shape:
+    """Top shape of a 4-D pooling, rejecting an empty output."""
+    n, c, height, width = shape
+    out = [pooled_dim(size, window.kernel[i], window.stride[i], window.pad[i], mode)
+           for i, size in enumerate((height, width))]
+    if min(out) <= 0:
+        raise ShapeError(f"pooling output would be {out[0]}x{out[1]} for bottom {fmt(shape)} "
+                         f"(kernel {list(window.kernel)}, stride {list(window.stride)}, "
+                         f"pad {list(window.pad)})")
+    return (n, c, out[0], out[1])
+
+
+def _four_d(shape: Shape, what: str) -> None:
+    if len(shape) != 4:
+        raise ShapeError(f"{what} needs a 4-D (num, channels, height, width) bottom, got "
+                         f"{fmt(shape)}")
+
+
+@register("Pooling")
+def pooling(ctx: LayerContext) -> LayerCost:
+    """BVLC PoolingLayer; a second top (MAX only: the argmax mask) has the pooled shape.
+
+    ops = output elements x kernel area (one compare or add per window element).
+    """
+    param = ctx.layer.pooling_param
+    blob_counts(ctx, (1, 1), (1, 2 if param.pool == MAX else 1))
+    shape = ctx.bottom(0)
+    _four_d(shape, "Pooling")
+    window = pool_window(param, shape[2], shape[3])
+    top = pool_output(shape, window, round_mode(param))
+    ops = math.prod(top) * window.kernel[0] * window.kernel[1]
+    return LayerCost(tops=[top] * len(ctx.layer.top), ops=ops, kind="pooling")
+
+
+def _spp_level(param: Any, level: int, height: int, width: int) -> tuple[PoolWindow, int]:
+    """SPPLayer::GetPoolingParam: the window that cuts the map into 2^level bins per side."""
+    bins = 2 ** level
+    kernel = (-(-height // bins), -(-width // bins))
+    pad = ((kernel[0] * bins - height + 1) // 2, (kernel[1] * bins - width + 1) // 2)
+    if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
+        raise ShapeError(f"pyramid level {level} ({bins}x{bins} bins) needs pad {list(pad)} "
+                         f">= kernel {list(kernel)} for a {height}x{width} input")
+    if pad != (0, 0) and param.pool not in (MAX, AVE):
+        raise ShapeError("padding is implemented only for MAX and AVE pooling")
+    return PoolWindow(kernel, kernel, pad), CEIL
+
+
+@register("SPP")
+def spp(ctx: LayerContext) -> LayerCost:
+    """BVLC SPPLayer: pools each pyramid level, flattens and concatenates them.
+
+    With pyramid_height 1 the top is the single pooling's [N,C,h,w]; otherwise
+    [N, sum over levels of C*h*w]. ops as for Pooling, summed over levels.
+    """
+    blob_counts(ctx, (1, 1), (1, 1))
+    param = ctx.layer.spp_param
+    shape = ctx.bottom(0)
+    _four_d(shape, "SPP")
+    if param.pyramid_height < 1:
+        raise ShapeError(f"pyramid_height must be at least 1, got {param.pyramid_height}")
+    tops, ops = [], 0
+    for level in range(param.pyramid_height):
+        window, mode = _spp_level(param, level, shape[2], shape[3])
+        top = pool_output(shape, window, mode)
+        tops.append(top)
+        ops += math.prod(top) * window.kernel[0] * window.kernel[1]
+    if param.pyramid_height == 1:
+        return LayerCost(tops=[tops[0]], ops=ops, kind="pooling")
+    width = sum(math.prod(t[1:]) for t in tops)
+    return LayerCost(tops=[(shape[0], width)], ops=ops, kind="pooling")
