@@ -47,10 +47,10 @@ def model(name: str) -> Model:
                          "(dwsep gen --list)") from None
 
 
-def generate(name: str, **options: object) -> str:
-    """Prototxt text of model `name` with the given options (those of GenOptions, plus
-    `expansion` for mobilenet-v2)."""
-    return model(name).build(**options)
+def generate(model_name: str, /, **options: object) -> str:
+    """Prototxt text of `model_name` with the given options (those of GenOptions, plus
+    `expansion` for mobilenet-v2; `name` is the net's name)."""
+    return model(model_name).build(**options)
 
 
 __all__ = ["MODELS", "DataOptions", "GenOptions", "Model", "generate", "mobilenet_v1",
