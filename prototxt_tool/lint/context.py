@@ -111,12 +111,24 @@ class LintContext:
             self.parse_error = err
 
     @cached_property
-    def load_error(self) -> DwsepError | None:
+    def upgrade_error(self) -> DwsepError | None:
         """Why the parsed net cannot be upgraded (a broken V0/V1 file), else None."""
         if self.parse_error is not None:
-            return self.parse_error
+            return None
         try:
             _ = self.layers
+        except DwsepError as err:
+            return err
+        return None
+
+    @cached_property
+    def load_error(self) -> DwsepError | None:
+        """Why per-net rules cannot run: a parse or upgrade error, or a layer Caffe's FilterNet
+        rejects (include and exclude together, reported by P006)."""
+        if self.parse_error is not None or self.upgrade_error is not None:
+            return self.parse_error or self.upgrade_error
+        try:
+            _ = self.phases
         except DwsepError as err:
             return err
         return None

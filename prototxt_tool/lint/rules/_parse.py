@@ -1,7 +1,7 @@
 """Sorting a text-format ParseError into the schema problem it reports.
 
-The parser stops at the first problem, so each file gets at most one of P001-P005; the
-message wording is protobuf's (our textformat reproduces it), which is what we classify on.
+The parser stops at the first problem, so each file gets at most one of P001-P005. A
+ParseError carries only a message, so the message wording is what we classify on.
 """
 
 from __future__ import annotations
@@ -11,14 +11,18 @@ import re
 from prototxt_tool.errors import ParseError
 from prototxt_tool.lint.registry import Issue
 
+# Both our textformat's wording and protobuf's are recognised, so the classification
+# survives either parser; order matters (an enum error also names the field's type).
 KINDS: list[tuple[str, re.Pattern[str]]] = [
-    ("unknown-field", re.compile(r"has no field named|does not have extensions|"
-                                 r"Extension .* not registered|unknown field", re.I)),
-    ("enum", re.compile(r"Enum type .* has no value|unknown enum|invalid enum", re.I)),
-    ("duplicate", re.compile(r"should not have multiple|duplicate|multiple .* fields", re.I)),
-    ("type", re.compile(r"Couldn't parse|Expected (integer|double|float|string|\"true\"|bool)|"
-                        r"Value out of range|Integer out of range|Invalid value|"
-                        r"Expected .* but found|expects a message", re.I)),
+    ("unknown-field", re.compile(r"has no field named|has no extensions|does not have "
+                                 r"extensions|extension .* (is )?not (supported|registered)",
+                                 re.I)),
+    ("enum", re.compile(r"enum .* has no value", re.I)),
+    ("duplicate", re.compile(r"is given twice|should not have multiple|is given along with",
+                             re.I)),
+    ("type", re.compile(r'^field "[^"]*" \(|expected "\{" after field name|Couldn\'t parse|'
+                        r"Expected (integer|double|float|string|\"true\")|Value out of range|"
+                        r"Expected .* but found", re.I)),
 ]
 
 

@@ -9,7 +9,7 @@ from prototxt_tool.lint.registry import Issue, rule
 
 
 @rule(
-    "P006", "include-and-exclude", "error",
+    "P006", "include-and-exclude", "error", stage="text",
     summary="Layer has both include and exclude rules.",
     why="""
         Caffe's Net::FilterNet aborts with "Specify either include rules or exclude rules;
@@ -22,6 +22,9 @@ from prototxt_tool.lint.registry import Issue, rule
                 include { phase: TEST not_stage: "deploy" } }""",
 )
 def check(ctx: LintContext) -> Iterator[Issue]:
+    # Runs even when the other net rules cannot: this is exactly what stops Caffe's FilterNet.
+    if ctx.parse_error is not None or ctx.upgrade_error is not None:
+        return
     for layer in ctx.layers:
         if len(layer.param.include) and len(layer.param.exclude):
             yield Issue(layer.where("exclude", "layer.exclude"),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from prototxt_tool.errors import NetError
-from prototxt_tool.lint.context import LintContext
+from prototxt_tool.lint.context import LintContext, name_span
 from prototxt_tool.lint.registry import Issue, rule
 from prototxt_tool.lint.rules._parse import _Point
 
@@ -25,11 +26,21 @@ from prototxt_tool.lint.rules._parse import _Point
                  bottom: "pad1" top: "conv1" }""",
 )
 def check(ctx: LintContext) -> Iterator[Issue]:
-    err = ctx.load_error
-    if err is None or ctx.parse_error is not None:
+    err = ctx.upgrade_error
+    if err is None:
         return
-    line = getattr(err, "line", 0) or 1
-    column = getattr(err, "column", 0) or 1
     message = err.message if isinstance(err, NetError) else str(err)
     layer = err.layer if isinstance(err, NetError) else None
-    yield Issue(_Point(line, column), f"cannot upgrade the legacy net: {message}", layer)
+    where = _layer_span(ctx, layer) or _Point(getattr(err, "line", 0), getattr(err, "column", 0))
+    yield Issue(where, f"cannot upgrade the legacy net: {message}", layer)
+
+
+def _layer_span(ctx: LintContext, name: str | None) -> Any:
+    """The `name` of the legacy layer the upgrade complained about (errors carry no position)."""
+    if name is None:
+        return None
+    for _, _, tree in ctx.raw_layer_trees():
+        span = name_span(tree) if tree is not None else None
+        if span is not None and ctx.lines[span.line - 1].find(f'"{name}"') >= 0:
+            return span
+    return None

@@ -1,0 +1,116 @@
+"""Every lint rule against its own small bad fixture: exact code, line and column.
+
+Each tests/fixtures/lint/<CODE>.prototxt starts with `# expect: CODE LINE:COL` lines; the file
+must give exactly those findings for CODE (with all rules enabled, as a user would run it).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from prototxt_tool.lint import all_rules, lint_paths
+from prototxt_tool.lint.config import LintConfig
+from prototxt_tool.lint.engine import lint_source
+from prototxt_tool.pipeline import Source
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lint"
+EXPECT = re.compile(r"#\s*expect:\s*([A-Z]\d{3})\s+(\d+):(\d+)")
+
+
+def expectations(path: Path) -> list[tuple[str, int, int]]:
+    return [(m[1], int(m[2]), int(m[3])) for m in EXPECT.finditer(path.read_text())]
+
+
+def lint_text(text: str, name: str = "t.prototxt", **flags: tuple[str, ...]) -> list:
+    config = LintConfig().with_flags(**flags)
+    return lint_source(Source(name, text), config)
+
+
+@pytest.mark.parametrize("code", [r.code for r in all_rules()])
+def test_every_rule_has_a_fixture(code: str) -> None:
+    assert (FIXTURES / f"{code}.prototxt").is_file(), f"no fixture for {code}"
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.prototxt")), ids=lambda p: p.stem)
+def test_fixture_finds_its_rule_exactly(path: Path) -> None:
+    expected = expectations(path)
+    assert expected, f"{path.name} has no '# expect:' line"
+    code = path.stem
+    result = lint_paths([str(path)])
+    got = [(f.code, f.line, f.column) for f in result.findings if f.code == code]
+    assert got == expected
+    assert not result.problems
+
+
+def test_finding_names_layer_and_shapes() -> None:
+    result = lint_paths([str(FIXTURES / "S001.prototxt")])
+    (f,) = [f for f in result.findings if f.code == "S001"]
+    assert f.layer == "sum"
+    assert "1x8x16x16" in f.message and "1x8x8x8" in f.message
+
+
+def test_good_net_is_clean() -> None:
+    text = """
+name: "tiny"
+layer { name: "data" type: "Input" top: "data"
+        input_param { shape { dim: 1 dim: 8 dim: 16 dim: 16 } } }
+layer { name: "conv1/dw" type: "Convolution" bottom: "data" top: "conv1/dw"
+        convolution_param { num_output: 8 group: 8 kernel_size: 3 pad: 1 bias_term: false } }
+layer { name: "conv1/dw/bn" type: "BatchNorm" bottom: "conv1/dw" top: "conv1/dw" }
+layer { name: "conv1/dw/scale" type: "Scale" bottom: "conv1/dw" top: "conv1/dw"
+        scale_param { bias_term: true } }
+layer { name: "relu1" type: "ReLU" bottom: "conv1/dw" top: "conv1/dw" }
+layer { name: "conv1/sep" type: "Convolution" bottom: "conv1/dw" top: "conv1/sep"
+        convolution_param { num_output: 16 kernel_size: 1 } }
+"""
+    assert lint_text(text) == []
+
+
+def test_depthwise_with_unknown_channels_is_not_judged() -> None:
+    # Data-fed nets have unknown shapes: the channel-dependent checks must stay quiet.
+    text = """
+layer { name: "d" type: "Data" top: "data" data_param { source: "x" batch_size: 1 } }
+layer { name: "c/dw" type: "Convolution" bottom: "data" top: "c"
+        convolution_param { num_output: 8 group: 8 kernel_size: 3 pad: 1 bias_term: false } }
+layer { name: "c/sep" type: "Convolution" bottom: "c" top: "s"
+        convolution_param { num_output: 8 kernel_size: 1 } }
+"""
+    codes = {f.code for f in lint_text(text)}
+    assert not codes & {"S001", "D001", "D002", "D003"}
+
+
+def test_phase_specific_finding_is_reported_once_with_its_phase() -> None:
+    text = """
+layer { name: "data" type: "Input" top: "data"
+        input_param { shape { dim: 1 dim: 4 } } }
+layer { name: "acc" type: "Accuracy" bottom: "data" bottom: "label" top: "acc"
+        include { phase: TEST } }
+layer { name: "dup" type: "ReLU" bottom: "data" top: "a" }
+layer { name: "dup" type: "ReLU" bottom: "a" top: "b" }
+"""
+    found = lint_text(text)
+    g002 = [f for f in found if f.code == "G002"]
+    g001 = [f for f in found if f.code == "G001"]
+    assert len(g002) == 1 and g002[0].message.endswith("(phase TEST only)")
+    assert len(g001) == 1 and "phase" not in g001[0].message
+
+
+def test_pointwise_after_elementwise_layers_satisfies_d005() -> None:
+    text = (FIXTURES / "D003.prototxt").read_text().replace("pad: 0", "pad: 1")
+    assert not [f for f in lint_text(text) if f.code in ("D003", "D005")]
+
+
+def test_dilated_depthwise_pad() -> None:
+    text = (FIXTURES / "D003.prototxt").read_text().replace("pad: 0", "pad: 2 dilation: 2")
+    assert not [f for f in lint_text(text) if f.code == "D003"]
+    text = text.replace("pad: 2 dilation: 2", "pad: 1 dilation: 2")
+    assert [f.code for f in lint_text(text) if f.code == "D003"] == ["D003"]
+
+
+def test_syntax_error_stops_other_rules() -> None:
+    found = lint_text((FIXTURES / "P001.prototxt").read_text())
+    assert [f.code for f in found] == ["P001"]
+    assert found[0].message.lower().startswith("expected \":\"")
