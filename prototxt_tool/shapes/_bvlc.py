@@ -10,10 +10,10 @@ most needs to understand.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from prototxt_tool.errors import ShapeError
-from prototxt_tool.shapes import LayerContext, LayerCost, Shape, canonical_axis
+from prototxt_tool.shapes import LayerContext, Shape, canonical_axis
 
 
 def fmt(shape: Sequence[int] | None) -> str:
@@ -93,17 +93,3 @@ def has(message: object, field: str) -> bool:
     """HasField that also answers False for a field the schema does not define (fork fields)."""
     descriptor = message.DESCRIPTOR  # type: ignore[attr-defined]
     return field in descriptor.fields_by_name and message.HasField(field)  # type: ignore[attr-defined]
-
-
-def elementwise(ops_per_element: int, kind: str,
-                bottoms: tuple[int, int | None] = (1, 1)) -> Callable[[LayerContext], LayerCost]:
-    """Build a rule for a layer whose single top has its bottom's shape and no parameters."""
-
-    def rule(ctx: LayerContext) -> LayerCost:
-        blob_counts(ctx, bottoms, (1, 1))
-        shape = ctx.bottom(0)
-        return LayerCost(tops=[shape], ops=ops_per_element * math.prod(shape), kind=kind)
-
-    rule.__doc__ = (f"Top = bottom shape; {ops_per_element} op(s) per element; "
-                    f"kind '{kind}'.")
-    return rule

@@ -9,10 +9,11 @@ which exists so that cheap element-wise work is visible without inflating the MA
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, register
-from prototxt_tool.shapes._bvlc import axis_of, blob_counts, elementwise, fmt
+from prototxt_tool.shapes._bvlc import axis_of, blob_counts, fmt
 
 # type -> ops per element (forward, inference).
 _NEURONS: dict[str, int] = {
@@ -31,6 +32,20 @@ _NEURONS: dict[str, int] = {
     "Swish": 4,       # sigmoid, multiply
     "Dropout": 0,     # identity at inference (TEST); Caffe copies or runs in place
 }
+
+
+
+def elementwise(ops_per_element: int, kind: str) -> Callable[[LayerContext], LayerCost]:
+    """A rule for a NeuronLayer: one bottom, one top of its shape, no parameters."""
+
+    def rule(ctx: LayerContext) -> LayerCost:
+        blob_counts(ctx, (1, 1), (1, 1))
+        shape = ctx.bottom(0)
+        return LayerCost(tops=[shape], ops=ops_per_element * math.prod(shape), kind=kind)
+
+    rule.__doc__ = f"Top = bottom shape; {ops_per_element} op(s) per element; kind '{kind}'."
+    return rule
+
 
 for _type, _ops in _NEURONS.items():
     register(_type)(elementwise(_ops, "other" if _type == "Dropout" else "activation"))
