@@ -40,12 +40,14 @@ class LintConfig:
 
     def with_flags(self, select: Sequence[str] = (), extend_select: Sequence[str] = (),
                    ignore: Sequence[str] = (), fail_on: str | None = None) -> LintConfig:
-        """Command-line flags on top: --select replaces, --extend-select/--ignore add."""
+        """Command-line flags on top: --select replaces, --extend-select/--ignore add, and a
+        code selected on the command line is no longer ignored by the file's configuration."""
+        chosen = set(select) | set(extend_select)
         return replace(
             self,
             select=tuple(select) or self.select,
             extend_select=self.extend_select + tuple(extend_select),
-            ignore=self.ignore + tuple(ignore),
+            ignore=tuple(i for i in self.ignore if i not in chosen) + tuple(ignore),
             fail_on=fail_on or self.fail_on,
         )
 
