@@ -577,7 +577,7 @@ BVLC_TYPES = [
     "Reshape", "Crop", "Tile", "Reduction", "ArgMax", "Silence", "Filter", "BatchReindex",
     "Parameter", "SoftmaxWithLoss", "EuclideanLoss", "SigmoidCrossEntropyLoss", "HingeLoss",
     "ContrastiveLoss", "InfogainLoss", "MultinomialLogisticLoss", "Accuracy", "Input",
-    "DummyData", "Data", "ImageData", "HDF5Data", "MemoryData", "WindowData",
+    "DummyData", "Data", "ImageData", "HDF5Data", "MemoryData", "WindowData", "LSTM", "RNN",
 ]
 
 
@@ -590,3 +590,43 @@ def test_every_type_is_registered_and_documented(type_name: str) -> None:
 def test_counts_are_integers() -> None:
     c = run(CONV % "num_output: 3 kernel_size: 1", (2, 3, 4, 4))
     assert isinstance(c.macs, int) and c.macs == math.prod((2, 3, 4, 4)) * 3
+
+
+# -- Recurrent --------------------------------------------------------------------------------
+
+LSTM = 'type: "LSTM" recurrent_param { num_output: 8 %s }'
+
+
+def test_lstm() -> None:
+    c = run(LSTM % "", (5, 2, 3, 4), (5, 2))
+    assert c.tops == [(5, 2, 8)] and c.params == [(32, 12), (32,), (32, 8)]
+    assert c.macs == 5 * 2 * 32 * (12 + 8)
+    c = run(LSTM % "", (5, 2, 12), (5, 2), (2, 6))
+    assert c.params == [(32, 12), (32,), (32, 6), (32, 8)]
+    assert c.macs == 5 * 2 * 32 * 20 + 2 * 32 * 6
+    c = run(LSTM % "expose_hidden: true", (5, 2, 12), (5, 2), (1, 2, 8), (1, 2, 8), tops=3)
+    assert c.tops == [(5, 2, 8), (1, 2, 8), (1, 2, 8)]
+
+
+def test_rnn() -> None:
+    c = run('type: "RNN" recurrent_param { num_output: 8 }', (5, 2, 12), (5, 2))
+    assert c.tops == [(5, 2, 8)]
+    assert c.params == [(8, 12), (8,), (8, 8), (8, 8), (8,)]
+    assert c.macs == 5 * 2 * 8 * (12 + 16)
+
+
+@pytest.mark.parametrize(("body", "bottoms", "tops", "match"), [
+    ("", [(5, 2, 12), (5, 3)], 1, r"cont \[5,3\] must be \[timesteps, streams\] = \[5,2\]"),
+    ("", [(5,), (5, 1)], 1, "at least 2 axes"),
+    ("", [(5, 2, 12), (5, 2), (3, 6)], 1, "static input"),
+    ("expose_hidden: true", [(5, 2, 12), (5, 2), (1, 2, 8), (1, 2, 7)], 3, "initial state"),
+    ("expose_hidden: true", [(5, 2, 12), (5, 2)], 3, "at least 4 bottom"),
+    ("", [(5, 2, 12), (5, 2)], 2, "exactly 1 top"),
+])
+def test_recurrent_errors(body: str, bottoms: list[tuple[int, ...]], tops: int,
+                          match: str) -> None:
+    fails(LSTM % body, *bottoms, tops=tops, match=match)
+
+
+def test_recurrent_needs_num_output() -> None:
+    fails('type: "LSTM" recurrent_param { }', (5, 2, 12), (5, 2), match="num_output")
