@@ -114,3 +114,26 @@ def test_syntax_error_stops_other_rules() -> None:
     found = lint_text((FIXTURES / "P001.prototxt").read_text())
     assert [f.code for f in found] == ["P001"]
     assert found[0].message.lower().startswith("expected \":\"")
+
+
+def test_docs_list_every_rule() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "lint.md").read_text()
+    for r in all_rules():
+        assert f"| {r.code} | {r.name} | {r.severity} |" in docs, f"{r.code} missing in docs"
+
+
+@pytest.mark.parametrize("message, kind", [
+    ('message type "caffe.LayerParameter" has no field named "nme"', "unknown-field"),
+    ('Message type "caffe.LayerParameter" has no field named "nme".', "unknown-field"),
+    ('field "pool" (enum caffe.PoolingParameter.PoolMethod): enum '
+     'caffe.PoolingParameter.PoolMethod has no value named "AVG"', "enum"),
+    ('field "num_output" (uint32): expected an integer, found "x"', "type"),
+    ("Couldn't parse integer: 1.5", "type"),
+    ('field "name" of caffe.LayerParameter is given twice (it is not repeated)', "duplicate"),
+    ('expected "}" to close "layer", found end of file', "syntax"),
+])
+def test_parse_error_classification(message: str, kind: str) -> None:
+    from prototxt_tool.errors import ParseError
+    from prototxt_tool.lint.rules._parse import kind_of
+
+    assert kind_of(ParseError(message, 1, 1)) == kind
