@@ -128,3 +128,11 @@ def test_output_written_atomically_equals_stdout(tmp_path: Path) -> None:
     assert run("gen", "mobilenet-v2", "-o", str(target)).exit_code == 0
     assert target.read_text() == mobilenet_v2()
     assert [p.name for p in tmp_path.iterdir()] == ["net.prototxt"]
+
+
+def test_bad_solver_path_writes_neither_file(tmp_path: Path) -> None:
+    net_path = tmp_path / "train_val.prototxt"
+    line = one_line_error(run("gen", "mobilenet", "--phase", "train-val", "-o", str(net_path),
+                              "--solver", str(tmp_path / "no" / "solver.prototxt")))
+    assert "cannot write" in line
+    assert list(tmp_path.iterdir()) == []

@@ -137,11 +137,25 @@ def gen(ctx: click.Context, model: str | None, list_: bool, **kw: Any) -> None:
     options = _gen_options(kw, model)
     text = spec.build(**options)
     solver_text = _solver_text(kw, spec, options) if kw["solver"] else None
+    if solver_text is not None:
+        _check_writable(kw["solver"])
     from prototxt_tool.outputs import write_atomic, write_output
 
     write_output(kw["output"], text)
     if solver_text is not None:
         write_atomic(kw["solver"], solver_text)
+
+
+def _check_writable(path: str) -> None:
+    """Refuse an impossible solver path before the net is written, so a failed run leaves
+    neither file."""
+    from pathlib import Path
+
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{path}: is a directory")
+    if not (target.parent if str(target.parent) else Path(".")).is_dir():
+        raise UsageError(f"{path}: cannot write: No such file or directory")
 
 
 def _gen_options(kw: dict[str, Any], model: str) -> dict[str, Any]:
