@@ -61,7 +61,7 @@ def test_conv_truncates_like_cpp_not_floor() -> None:
 
 
 def test_conv_empty_output_is_an_error() -> None:
-    fails(CONV % "num_output: 1 kernel_size: 5", (1, 1, 2, 2), match="would be -2")
+    fails(CONV % "num_output: 1 kernel_size: 5", (1, 1, 2, 2), match="non-positive output size -2")
 
 
 def test_conv_nd_and_per_axis_values() -> None:

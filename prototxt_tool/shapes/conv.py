@@ -143,7 +143,7 @@ def _spatial_out(s: _Setup, dim_fn: Any) -> list[int]:
         dim = dim_fn(size, s.geo, i)
         if dim <= 0:
             raise ShapeError(
-                f"output size along spatial axis {i} would be {dim}: input {size}, "
+                f"non-positive output size {dim} along spatial axis {i}: input {size}, "
                 f"kernel {s.geo.kernel[i]} (dilation {s.geo.dilation[i]}), stride "
                 f"{s.geo.stride[i]}, pad {s.geo.pad[i]} (bottom {fmt(s.shape)})")
         out.append(dim)

@@ -104,7 +104,7 @@ def pool_output(shape: Shape, window: PoolWindow, mode: int) -> Shape:
     out = [pooled_dim(size, window.kernel[i], window.stride[i], window.pad[i], mode)
            for i, size in enumerate((height, width))]
     if min(out) <= 0:
-        raise ShapeError(f"pooling output would be {out[0]}x{out[1]} for bottom {fmt(shape)} "
+        raise ShapeError(f"non-positive pooling output {out[0]}x{out[1]} for bottom {fmt(shape)} "
                          f"(kernel {list(window.kernel)}, stride {list(window.stride)}, "
                          f"pad {list(window.pad)})")
     return (n, c, out[0], out[1])
