@@ -151,8 +151,10 @@ def _header_lines(a: Analysis, flops: bool) -> list[str]:
     if flops:
         lines.append("FLOPs = 2 x MACs (a multiply and an add counted apart), conv/deconv/FC only")
     else:
-        lines.append("MACs = multiply-accumulates of conv/deconv/FC layers (MobileNet paper "
-                     "convention); other element-wise work is in 'ops' (JSON/CSV)")
+        lines.append("MACs = multiply-accumulates of conv/deconv/FC layers (the MobileNet paper's "
+                     "mult-adds);")
+        lines.append("other element-wise work (BatchNorm, ReLU, pooling, ...) is counted apart "
+                     "as 'ops'")
     return lines
 
 

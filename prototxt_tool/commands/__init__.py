@@ -50,6 +50,11 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as err:
+            # Click would print a usage block; CI logs and the contract want one line.
+            sub = err.ctx.command_path if err.ctx is not None else "dwsep"
+            click.echo(f"dwsep: error: {err.format_message()} (see '{sub} --help')", err=True)
+            ctx.exit(2)
         except DwsepError as err:
             click.echo(f"dwsep: error: {err}" if not _positioned(err) else str(err), err=True)
             ctx.exit(err.exit_code)

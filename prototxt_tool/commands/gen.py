@@ -15,17 +15,6 @@ TRAIN_VAL_ONLY = ("train_source", "val_source", "backend", "crop_size", "mean_va
                   "mirror", "val_batch_size", "solver", "solver_type", "epochs")
 
 
-class OneLineCommand(click.Command):
-    """Click reports a bad option value with a usage block; dwsep's contract is one line and
-    exit 2, so parse errors are re-raised as UsageError for the group to print."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as err:
-            raise UsageError(err.format_message()) from None
-
-
 def _float_list(value: str) -> tuple[float, ...]:
     try:
         return tuple(float(v) for v in value.replace(" ", "").split(","))
@@ -60,7 +49,7 @@ def _list_models() -> None:
         click.echo(f"{name:<{width}}  {m.description}")
 
 
-@click.command(cls=OneLineCommand, epilog="""\b
+@click.command(epilog="""\b
 Examples:
   dwsep gen mobilenet > mobilenet_deploy.prototxt
   dwsep gen mobilenet -a 0.5 -r 160 --relu6 -o mb_050_160.prototxt

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
-from prototxt_tool.commands.gen import OneLineCommand
 from prototxt_tool.commands.options import net_options, parse_shape_flags
 from prototxt_tool.errors import UsageError
 
 
-@click.command(cls=OneLineCommand, epilog="""\b
+@click.command(epilog="""\b
 Examples:
   dwsep separate vgg16.prototxt > vgg16_dw.prototxt
   dwsep separate net.prototxt --layers 'conv[3-5]*' --min-channels 16 --bn -o net_dw.prototxt
