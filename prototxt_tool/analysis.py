@@ -135,82 +135,90 @@ class _Walk:
         self.total = Totals()
 
     # -- one layer ----------------------------------------------------------------------
+    # Field access on protobuf messages is slow in Python, so each layer's names are read once.
     def layer(self, index: int, layer: Any) -> None:
         tree = self.loaded.layer_trees[index]
-        line = tree.span.line if tree is not None else 0
+        top_names = list(layer.top)
         report = LayerReport(layer.name, layer.type, "other", [], [], [], 0, 0, 0, None, None,
-                             None, line=line)
+                             None, line=tree.span.line if tree is not None else 0)
         self.reports.append(report)
         try:
-            report.bottoms = [Blob(b, self._bottom(layer, b)) for b in layer.bottom]
-            cost = self._cost(layer, [b.shape for b in report.bottoms])
+            report.bottoms = [Blob(b, self._bottom(b)) for b in layer.bottom]
+            cost = self._cost(layer, report, top_names)
         except ShapeError as err:
             err = self._locate(err, layer, index)
             if not self.collect:
                 raise err from None
             report.error = str(err.message)
-            cost = LayerCost(tops=[None] * len(layer.top), macs=None, ops=None)
-        self._record(report, layer, cost)
+            cost = LayerCost(tops=[None] * len(top_names), macs=None, ops=None)
+        self._record(report, layer, cost, top_names)
 
-    def _bottom(self, layer: Any, name: str) -> Shape | None:
+    def _bottom(self, name: str) -> Shape | None:
         if name not in self.blobs:
             raise ShapeError(f"bottom '{name}' is not produced by any earlier layer "
                              f"(phase {self.loaded.phase})")
         return self.blobs[name]
 
-    def _cost(self, layer: Any, bottoms: list[Shape | None]) -> LayerCost:
-        overrides = {t: self.input_shapes[t] for t in layer.top if t in self.input_shapes}
+    def _cost(self, layer: Any, report: LayerReport, top_names: list[str]) -> LayerCost:
+        overrides = {t: self.input_shapes[t] for t in top_names if t in self.input_shapes}
         self.used.update(overrides)
-        rule = rule_for(layer.type)
+        unknown = LayerCost(tops=[None] * len(top_names), macs=None, ops=None)
+        rule = rule_for(report.type)
         if rule is None:
-            self.warnings.append(f"layer '{layer.name}': unknown layer type '{layer.type}'; "
+            self.warnings.append(f"layer '{report.name}': unknown layer type '{report.type}'; "
                                  "its outputs are unknown (give them with --blob-shape)")
-            cost = LayerCost(tops=[None] * len(layer.top), macs=None, ops=None, kind="unknown")
+            cost = unknown
+            cost.kind = "unknown"
         else:
             try:
-                cost = rule(LayerContext(layer, bottoms, overrides))
+                cost = rule(LayerContext(layer, [b.shape for b in report.bottoms], overrides))
             except UnknownShape:
-                cost = LayerCost(tops=[None] * len(layer.top), macs=None, ops=None)
-        tops = list(cost.tops) + [None] * (len(layer.top) - len(cost.tops))
-        for j, name in enumerate(layer.top):
+                cost = unknown
+        tops = list(cost.tops) + [None] * (len(top_names) - len(cost.tops))
+        for j, name in enumerate(top_names):
             if tops[j] is None and name in self.blob_shapes:
                 tops[j] = tuple(self.blob_shapes[name])
                 self.used.add(name)
-        if self.batch is not None and not layer.bottom:
+        if self.batch is not None and not report.bottoms:
             tops = [(self.batch, *t[1:]) if t else t for t in tops]
         cost.tops = tops
-        for name, shape in zip(layer.top, tops, strict=False):
-            if shape is not None and any(d <= 0 for d in shape):
+        for name, shape in zip(top_names, tops, strict=False):
+            if shape is not None and min(shape, default=1) <= 0:
                 raise ShapeError(f"top '{name}' would have non-positive dimensions "
                                  f"{list(shape)}")
         return cost
 
-    def _record(self, report: LayerReport, layer: Any, cost: LayerCost) -> None:
+    def _record(self, report: LayerReport, layer: Any, cost: LayerCost,
+                top_names: list[str]) -> None:
         report.kind = cost.kind
-        report.tops = [Blob(n, s) for n, s in zip(layer.top, cost.tops, strict=False)]
+        report.tops = [Blob(n, s) for n, s in zip(top_names, cost.tops, strict=False)]
+        report.macs, report.ops = cost.macs, cost.ops
+        if cost.params:
+            self._params(report, layer, cost)
+        known = [math.prod(s) for s in cost.tops if s is not None]
+        report.activations = sum(known) if len(known) == len(cost.tops) else None
+        if report.kind == "standard conv":
+            report.separable = separable_cost(report)
+        if not report.bottoms and report.tops:
+            self.inputs.extend(report.tops)
+        self._accumulate(report)
+        for blob in report.tops:
+            self.blobs[blob.name] = blob.shape
+
+    def _params(self, report: LayerReport, layer: Any, cost: LayerCost) -> None:
+        """Sizes of the layer's blobs; a blob named in a ParamSpec is counted once net-wide."""
         report.param_shapes = [tuple(s) for s in cost.params]
         sizes = [math.prod(s) for s in cost.params]
         report.params = sum(sizes)
-        stats_from = len(sizes) - cost.stats
-        report.learnable = sum(sizes[:stats_from])
-        for j, size in enumerate(sizes):
-            key = layer.param[j].name if j < len(layer.param) else ""
+        report.learnable = sum(sizes[:len(sizes) - cost.stats])
+        for size, spec in zip(sizes, layer.param, strict=False):
+            key = spec.name
             if key and key in self.seen_params:
                 report.shared += size
             elif key:
                 self.seen_params.add(key)
-        report.macs, report.ops = cost.macs, cost.ops
-        known = [math.prod(s) for s in cost.tops if s is not None]
-        report.activations = sum(known) if len(known) == len(cost.tops) else None
-        if report.kind == "standard conv":
-            report.separable = separable_cost(layer, report)
-        if not layer.bottom and layer.top:
-            self.inputs.extend(report.tops)
-        self._accumulate(report, layer)
-        for blob in report.tops:
-            self.blobs[blob.name] = blob.shape
 
-    def _accumulate(self, report: LayerReport, layer: Any) -> None:
+    def _accumulate(self, report: LayerReport) -> None:
         t = self.total
         if report.macs is None or report.ops is None:
             t.unknown.append(report.name)
@@ -218,7 +226,7 @@ class _Walk:
         t.ops += report.ops or 0
         t.params += report.params - report.shared
         t.learnable += report.learnable - min(report.shared, report.learnable)
-        in_place = set(layer.bottom)
+        in_place = {b.name for b in report.bottoms}
         t.activations += sum(math.prod(b.shape) for b in report.tops
                              if b.shape is not None and b.name not in in_place)
 
@@ -259,7 +267,7 @@ class _Walk:
                         self.warnings)
 
 
-def separable_cost(layer: Any, report: LayerReport) -> Separable | None:
+def separable_cost(report: LayerReport) -> Separable | None:
     """Cost of depthwise KxK (group = M) + pointwise 1x1 (M -> N) at the conv's output size."""
     if not report.param_shapes or report.macs is None or not report.tops:
         return None

@@ -2,7 +2,7 @@
 
 A failed run must never leave a half-written file behind, so output goes to a temporary file
 in the destination directory (same filesystem, so os.replace is atomic) and is renamed only
-once complete.
+once complete. tempfile is imported only when a file is written: start-up time counts.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 from prototxt_tool.errors import UsageError
 
@@ -25,21 +23,39 @@ def write_output(path: str | None, text: str) -> None:
 
 
 def write_atomic(path: str, text: str) -> None:
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
+    """Write via a temporary file in the same directory and os.replace it over `path`.
+
+    A reader (or a crash) never sees half a file, and an existing file keeps its mode.
+    """
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory")
+    if not os.path.isdir(directory):
+        raise UsageError(f"{path}: directory {directory} does not exist")
+    mode = _target_mode(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.",
+                                   suffix=".tmp")
     except OSError as err:
         raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except BaseException as err:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
-        raise
+        raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
+
+
+def _target_mode(path: str) -> int:
+    """Keep an existing file's permissions; a new file gets the usual 0666 minus umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

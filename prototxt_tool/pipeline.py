@@ -83,18 +83,19 @@ def parse_net(source: Source) -> tuple[Any, Any]:
 
 def load_net(source: Source, phase: str = "TEST", level: int = 0,
              stages: Sequence[str] = ()) -> LoadedNet:
-    from prototxt_tool import caffe_pb2, netstate, upgrade
+    from prototxt_tool import netstate, upgrade
 
     raw, tree = parse_net(source)
     fmt = upgrade.detect_format(raw)
     up = upgrade.upgrade_net(raw)
     phase = phase.upper()
     kept = netstate.filter_net(up.net, phase=phase, level=level, stages=stages)
-    net = caffe_pb2.NetParameter()
-    net.CopyFrom(up.net)
-    del net.layer[:]
-    for i in kept:
-        net.layer.add().CopyFrom(up.net.layer[i])
+    net = up.net  # already a copy of `raw`: drop the other phase's layers in place
+    if len(kept) != len(net.layer):
+        keep = set(kept)
+        for i in reversed(range(len(net.layer))):
+            if i not in keep:
+                del net.layer[i]
     trees = [_origin_tree(tree, up.origins[i]) for i in kept]
     return LoadedNet(source, raw, tree, fmt, net, trees, phase, list(up.notes))
 
