@@ -80,7 +80,7 @@ def test_interp_errors(params: str, bottom: Shape, match: str) -> None:
 
 def test_interp_bottom_counts() -> None:
     fails(INTERP.format("zoom_factor: 2"), (1, 1, 2, 2), (1, 1, 2, 2), (1, 1, 2, 2),
-          match="1 to 2 bottom")
+          match="at most 2 bottom")
 
 
 def test_interp_unknown_input() -> None:
@@ -132,7 +132,7 @@ def test_bn_segnet_top_is_four_d() -> None:
 def test_bn_errors() -> None:
     fails('type: "BN" top: "x" top: "y" bn_param { frozen: true }', (1, 2, 3, 3),
           match="1 top")
-    fails('type: "BN" top: "a" top: "b" top: "c" top: "d"', (1, 2, 3, 3), match="1 to 3 top")
+    fails('type: "BN" top: "a" top: "b" top: "c" top: "d"', (1, 2, 3, 3), match="at most 3 top")
     fails('type: "BN" top: "x"', (1, 2, 3, 3, 3), match="at most 4 axes")
 
 
@@ -176,7 +176,7 @@ def test_upsample_errors(params: str, data: Shape, mask: Shape, match: str) -> N
 
 
 def test_upsample_needs_the_mask() -> None:
-    fails(UPSAMPLE.format("scale: 2"), (1, 2, 3, 4), match="takes 2 bottom")
+    fails(UPSAMPLE.format("scale: 2"), (1, 2, 3, 4), match="takes exactly 2 bottom")
 
 
 # --- ShuffleChannel ----------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_axpy_errors(scale: Shape, x: Shape, y: Shape, match: str) -> None:
 
 
 def test_axpy_needs_three_bottoms() -> None:
-    fails(AXPY, (1, 2, 1, 1), (1, 2, 3, 3), match="takes 3 bottom")
+    fails(AXPY, (1, 2, 1, 1), (1, 2, 3, 3), match="takes exactly 3 bottom")
 
 
 # --- Python ------------------------------------------------------------------------------

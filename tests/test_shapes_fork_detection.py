@@ -121,7 +121,7 @@ def test_prior_box_errors(params: str, match: str) -> None:
 
 
 def test_prior_box_needs_the_image_bottom() -> None:
-    fails(PRIOR.format("min_size: 30"), (1, 8, 3, 3), match="takes 2 bottom")
+    fails(PRIOR.format("min_size: 30"), (1, 8, 3, 3), match="takes exactly 2 bottom")
 
 
 # --- DetectionOutput ---------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_roi_pooling_errors() -> None:
     fails(ROI.format("pooled_w: 7"), (1, 512, 14, 14), (300, 5), match="must be > 0")
     fails(ROI.format("pooled_w: 7 pooled_h: 7"), (1, 512, 14, 14), (300, 4),
           match="5 values per region")
-    fails(ROI.format("pooled_w: 7 pooled_h: 7"), (1, 512, 14, 14), match="takes 2 bottom")
+    fails(ROI.format("pooled_w: 7 pooled_h: 7"), (1, 512, 14, 14), match="takes exactly 2 bottom")
 
 
 def test_roi_pooling_unknown_rois() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, register
-from prototxt_tool.shapes._bvlc import axis_of, blob_counts, fmt
+from prototxt_tool.shapes._util import axis_of, blob_counts, fmt
 
 # type -> ops per element (forward, inference).
 _NEURONS: dict[str, int] = {

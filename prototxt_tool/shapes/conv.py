@@ -15,7 +15,7 @@ from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._bvlc import axis_of, blob_counts, cdiv, fmt, has, same_shapes
+from prototxt_tool.shapes._util import axis_of, blob_counts, cdiv, fmt, has, same_shapes
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._bvlc import blob_counts, fmt
+from prototxt_tool.shapes._util import blob_counts, fmt
 
 NCHW = ("batch_size", "channels", "height", "width")
 

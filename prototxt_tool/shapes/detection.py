@@ -13,7 +13,7 @@ from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes.fork_common import check_counts, float32, legacy_dim, legacy_nchw
+from prototxt_tool.shapes._util import blob_counts, float32, legacy_dim, legacy_nchw
 
 # --- Normalize -------------------------------------------------------------------------------
 
@@ -28,7 +28,7 @@ def normalize(ctx: LayerContext) -> LayerCost:
     Top like bottom (at least 2 axes). One learned scale blob: a 0-axis scalar when
     channel_shared (the default), else [C]; across_spatial only changes what is summed.
     """
-    check_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 1))
     shape = ctx.bottom(0)
     if len(shape) < 2:
         raise ShapeError(f"Normalize needs a bottom of at least 2 axes, got {list(shape)}")
@@ -48,7 +48,7 @@ def permute(ctx: LayerContext) -> LayerCost:
     The listed `order` axes come first, then the unlisted ones in their original order
     (so `order: 0 order: 2` on N x C x H x W gives N x H x C x W). A copy, 0 ops.
     """
-    check_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 1))
     shape = ctx.bottom(0)
     orders: list[int] = []
     for order in ctx.layer.permute_param.order:
@@ -74,7 +74,7 @@ def prior_box(ctx: LayerContext) -> LayerCost:
     (distinct aspect ratios incl. 1 and, with flip, the reciprocals) * len(min_size)
     + len(max_size). The boxes do not depend on the data: 0 ops.
     """
-    check_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
     p = ctx.layer.prior_box_param
     num_priors = _num_priors(p)
     _check_prior_box_fields(p)
@@ -154,7 +154,7 @@ def detection_output(ctx: LayerContext) -> LayerCost:
     checked as the fork does: loc channels == num_priors * num_loc_classes * 4 and conf
     channels == num_priors * num_classes, num_priors being the prior blob's height / 4.
     """
-    check_counts(ctx, bottoms=(3, 4), tops=(1, 1))
+    blob_counts(ctx, bottoms=(3, 4), tops=(1, 1))
     p = ctx.layer.detection_output_param
     if not p.HasField("num_classes"):
         raise ShapeError("detection_output_param must specify num_classes")
@@ -193,7 +193,7 @@ def roi_pooling(ctx: LayerContext) -> LayerCost:
     only when given (--blob-shape rois=300,5). The comparisons depend on each region's
     size, so ops are unknown.
     """
-    check_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
     p = ctx.layer.roi_pooling_param
     if p.pooled_h <= 0 or p.pooled_w <= 0:
         raise ShapeError(f"roi_pooling_param pooled_h ({p.pooled_h}) and pooled_w "
@@ -219,7 +219,7 @@ def smooth_l1_loss(ctx: LayerContext) -> LayerCost:
     Top: a scalar. Ops: difference, smooth-L1 and sum per element (3), plus the two weight
     multiplies when given.
     """
-    check_counts(ctx, bottoms=(2, 4), tops=(0, 1))
+    blob_counts(ctx, bottoms=(2, 4), tops=(0, 1))
     if len(ctx.bottoms) == 3:
         raise ShapeError("SmoothL1Loss with weights needs both inside and outside weights "
                          "(4 bottoms)")

@@ -12,7 +12,7 @@ from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes.fork_common import check_counts, dim, legacy_dim, legacy_nchw
+from prototxt_tool.shapes._util import blob_counts, dim, legacy_dim, legacy_nchw
 
 # --- Interp ----------------------------------------------------------------------------------
 
@@ -30,7 +30,7 @@ def interp(ctx: LayerContext) -> LayerCost:
     cropped by pad_beg/pad_end (both <= 0). Sizes use the "corner-aligned" formulas
     (h - 1) / shrink + 1 and h + (h - 1) * (zoom - 1), so 60 zoomed by 8 gives 473, not 480.
     """
-    check_counts(ctx, bottoms=(1, 2), tops=(1, 1))
+    blob_counts(ctx, bottoms=(1, 2), tops=(1, 1))
     p = ctx.layer.interp_param
     if p.pad_beg > 0 or p.pad_end > 0:
         raise ShapeError(f"interp_param pad_beg {p.pad_beg} / pad_end {p.pad_end}: only "
@@ -111,7 +111,7 @@ def _is_pspnet_bn(layer: Any) -> bool:
 
 def _bn_pspnet(ctx: LayerContext) -> LayerCost:
     """PSPNet: top like bottom; (x - mean) * inv_std * slope + bias = 4 ops per element."""
-    check_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 1))
     shape = ctx.bottom(0)
     blob = (1, legacy_dim(shape, 1), 1, 1)
     return LayerCost(tops=[shape], params=[blob] * 4, ops=4 * math.prod(shape),
@@ -122,7 +122,7 @@ def _bn_segnet(ctx: LayerContext) -> LayerCost:
     """SegNet: top is 4-D from the legacy accessors; optional tops 2 and 3 hold the batch mean
     and variance as [1, C, 1, 1]. INFERENCE mode only scales and shifts (2 ops per element,
     the statistics are folded into the weights); LEARN also normalizes (4)."""
-    check_counts(ctx, bottoms=(1, 1), tops=(1, 3))
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 3))
     top = legacy_nchw(ctx.bottom(0))
     blob = (1, top[1], 1, 1)
     p = ctx.layer.bn_param
@@ -145,7 +145,7 @@ def upsample(ctx: LayerContext) -> LayerCost:
     H * scale_h - pad_out_h (pad_out only with scale 2: it undoes a ceil-rounded pooling of
     an odd size). Values are scattered, not computed: 0 ops.
     """
-    check_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
     data = ctx.bottom(0)
     mask = ctx.bottoms[1]  # only checked: the output size does not depend on it
     if len(data) != 4 or (mask is not None and len(mask) != 4):
@@ -196,7 +196,7 @@ def shuffle_channel(ctx: LayerContext) -> LayerCost:
     """Channel shuffle of farmingyard/ShuffleNet (shuffle_channel_layer.cpp): same shape,
     channels regrouped. The fork checks channels % group only in Forward (it would abort on
     the first batch), so the mismatch is reported here. Pure data movement: 0 ops."""
-    check_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 1))
     group = ctx.layer.shuffle_channel_param.group
     if group <= 0:
         raise ShapeError(f"shuffle_channel_param group must be greater than 0, got {group}")
@@ -215,7 +215,7 @@ def axpy(ctx: LayerContext) -> LayerCost:
     """SE block fusion of hujie-frank/SENet (src/caffe/layers/axpy_layer.cpp):
     top = a * x + y with a [N, C(, 1, 1)] one scale per channel, x and y of equal shape.
     Top like x; one multiply and one add per output element, no weights."""
-    check_counts(ctx, bottoms=(3, 3), tops=(1, 1))
+    blob_counts(ctx, bottoms=(3, 3), tops=(1, 1))
     scale, x, y = ctx.bottom(0), ctx.bottom(1), ctx.bottom(2)
     if dim(scale, 0) != dim(x, 0) or dim(scale, 1) != dim(x, 1):
         raise ShapeError(f"scale {list(scale)} must match x {list(x)} in num and channels")

@@ -13,7 +13,7 @@ from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._bvlc import axis_of, blob_counts, fmt
+from prototxt_tool.shapes._util import axis_of, blob_counts, fmt
 
 ACROSS_CHANNELS, WITHIN_CHANNEL = 0, 1
 

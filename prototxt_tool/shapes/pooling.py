@@ -15,7 +15,7 @@ from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._bvlc import blob_counts, fmt, has
+from prototxt_tool.shapes._util import blob_counts, fmt, has
 
 MAX, AVE, STOCHASTIC = 0, 1, 2
 CEIL, FLOOR = 0, 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._bvlc import blob_counts, fmt, span
+from prototxt_tool.shapes._util import blob_counts, fmt, span
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import math
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._bvlc import (
+from prototxt_tool.shapes._util import (
     axis_of,
     blob_counts,
     fmt,

@@ -1,4 +1,4 @@
-"""Small helpers shared by the BVLC layer rules: Caffe's blob arithmetic and its checks.
+"""Small helpers shared by the layer rules (BVLC and fork): Caffe's blob arithmetic and checks.
 
 Caffe's C++ does the arithmetic these rules reproduce (integer division that truncates,
 `Blob::count(start, end)`, the legacy num/channels/height/width accessors), so the helpers
@@ -10,6 +10,7 @@ most needs to understand.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Sequence
 
 from prototxt_tool.errors import ShapeError
@@ -46,15 +47,33 @@ def axis_of(shape: Shape, axis: int) -> int:
 def legacy_dim(shape: Shape, index: int) -> int:
     """Blob::LegacyShape: num/channels/height/width of a blob of at most 4 axes (missing = 1).
 
-    Older layers (ContrastiveLoss, MultinomialLogisticLoss, ...) still read blobs through these
-    accessors; Caffe refuses them on blobs of more than 4 axes.
+    Older layers (ContrastiveLoss, MultinomialLogisticLoss, and most fork layers such as SSD's)
+    still read blobs through these accessors; Caffe refuses them on blobs of more than 4 axes.
+    Reproducing that is what makes e.g. SSD's DetectionOutput accept a 3-D prior blob.
     """
     if len(shape) > 4:
-        raise ShapeError(f"this layer reads its bottoms as num/channels/height/width and "
-                         f"cannot take the {len(shape)}-D blob {fmt(shape)}")
+        raise ShapeError(f"this layer reads its bottoms as num/channels/height/width (at most "
+                         f"4 axes) and cannot take the {len(shape)}-D blob {fmt(shape)}")
     if index >= len(shape) or index < -len(shape):
         return 1
     return shape[index]
+
+
+def legacy_nchw(shape: Shape) -> tuple[int, int, int, int]:
+    """(num, channels, height, width) as Caffe's legacy accessors read them."""
+    n, c, h, w = (legacy_dim(shape, i) for i in range(4))
+    return n, c, h, w
+
+
+def dim(shape: Shape, axis: int) -> int:
+    """Caffe's Blob::shape(axis): negative axes count from the end, out of range is an error."""
+    return shape[canonical_axis(axis, len(shape))]
+
+
+def float32(value: float) -> float:
+    """Round a Python float to the nearest float32, as a C++ `float` variable would hold it."""
+    rounded: float = struct.unpack("<f", struct.pack("<f", value))[0]
+    return rounded
 
 
 def blob_counts(ctx: LayerContext, bottoms: tuple[int, int | None],
