@@ -86,9 +86,17 @@ class _LineIndex:
         return Span(line, column, end_line, end_column)
 
 
-# A record is (start offset, stop offset) for a scalar value, or (start offset, ParseTree) for a
-# message, which knows where it stops.
-_Record = tuple[int, Any]
+# What parsing records for each message, as a list (cheap to build):
+#   [start, stop, field, at, children, table]
+# start: offset of its "{" or "<" (of the first token, for the top level); stop: offset just
+# past its closing brace (past the last token); field: the field it is the value of (None for
+# the top level); at: where its location starts (the field name, or the element in a list);
+# children: its nested messages' nodes, in order; table: its type's lookup table.
+_Node = list[Any]
+START, STOP, FIELD, AT, CHILDREN, TABLE = range(6)
+
+# A scalar's record: (start offset, stop offset), stop exclusive.
+_Record = tuple[int, int]
 
 
 class ParseTree:
@@ -99,26 +107,22 @@ class ParseTree:
     field; `span` covers the message itself (`{ ... }` for nested ones, the first to the last
     token for the top level).
 
-    Parsing only records where each message starts and stops and its nested messages in
-    order. Where the fields are is found on first use by re-reading the message's own text
-    (nested messages are jumped over): cheap for one layer, and it keeps parsing fast.
+    Parsing records only the nested messages (where each starts and stops). Scalar fields are
+    located on first use by re-reading this message's own text, jumping over the nested ones:
+    cheap for one layer, and it keeps parsing fast.
     """
 
-    __slots__ = ("_children", "_index", "_recs", "_start", "_stop", "_table", "_top")
+    __slots__ = ("_index", "_kids", "_node", "_recs")
 
-    def __init__(self, index: _LineIndex, table: dict[str, _Entry], start: int,
-                 top: bool = False):
+    def __init__(self, index: _LineIndex, node: _Node):
         self._index = index
-        self._table = table
-        self._top = top
-        self._start = start  # offset of "{" or "<" (of the first token for the top level)
-        self._stop = start  # offset just past the closing brace (past the last token)
-        self._children: list[ParseTree] = []
-        self._recs: dict[str, list[_Record]] | None = None
+        self._node = node
+        self._kids: dict[str, list[ParseTree]] | None = None
+        self._recs: dict[str, list[_Record | ParseTree]] | None = None
 
     @property
     def span(self) -> Span:
-        return self._index.span(self._start, self._stop)
+        return self._index.span(self._node[START], self._node[STOP])
 
     def fields(self) -> list[str]:
         """Names of the fields written in this message, in order of first appearance."""
@@ -126,30 +130,35 @@ class ParseTree:
 
     def count(self, field: str) -> int:
         """How many values of `field` were written (elements, for a repeated field)."""
-        return len(self._records().get(field, ()))
+        return len(self._values(field))
 
     def location(self, field: str, index: int = 0) -> Span | None:
-        rec = self._record(field, index)
-        if rec is None:
+        values = self._values(field)
+        if not 0 <= index < len(values):
             return None
-        start, stop = rec
-        if isinstance(stop, ParseTree):
-            stop = stop._stop
-        return self._index.span(start, stop)
+        value = values[index]
+        if isinstance(value, ParseTree):
+            return self._index.span(value._node[AT], value._node[STOP])
+        return self._index.span(*value)
 
     def nested(self, field: str, index: int = 0) -> ParseTree | None:
-        rec = self._record(field, index)
-        if rec is None or not isinstance(rec[1], ParseTree):
-            return None
-        return rec[1]
+        kids = self._children().get(field, ())
+        return kids[index] if 0 <= index < len(kids) else None
 
-    def _record(self, field: str, index: int) -> _Record | None:
-        recs = self._records().get(field)
-        if not recs or not 0 <= index < len(recs):
-            return None
-        return recs[index]
+    def _values(self, field: str) -> list[_Record | ParseTree] | list[ParseTree]:
+        entry = self._node[TABLE].get(field)
+        if entry is not None and entry[4].message_type is not None:
+            return self._children().get(field, [])
+        return self._records().get(field, [])
 
-    def _records(self) -> dict[str, list[_Record]]:
+    def _children(self) -> dict[str, list[ParseTree]]:
+        if self._kids is None:
+            self._kids = {}
+            for node in self._node[CHILDREN]:
+                self._kids.setdefault(node[FIELD], []).append(ParseTree(self._index, node))
+        return self._kids
+
+    def _records(self) -> dict[str, list[_Record | ParseTree]]:
         if self._recs is None:
             self._recs = _scan_fields(self)
         return self._recs
@@ -158,36 +167,37 @@ class ParseTree:
         return f"ParseTree({self.span}, fields={self.fields()})"
 
 
-def _scan_fields(tree: ParseTree) -> dict[str, list[_Record]]:
+def _scan_fields(tree: ParseTree) -> dict[str, list[_Record | ParseTree]]:
     """Re-read the text of a message that parsed to find where each of its fields is.
 
     The text is known to be valid, so syntax alone tells the cases apart: after a name and an
-    optional ":", a brace opens a message (the next of `tree._children`, whose end is known),
-    "[" opens a list, anything else is one scalar value (adjacent strings included).
+    optional ":", a brace opens a message (the next nested one, whose end is known), "[" opens
+    a list, anything else is one scalar value (adjacent strings included).
     """
-    text = tree._index.text
-    nested = iter(tree._children)
-    if tree._top:
+    node, text = tree._node, tree._index.text
+    nested = iter(_in_order(tree._children(), node))
+    if node[FIELD] is None:
         cur, end = _Cursor(text, 0), len(text)
     else:
-        cur, end = _Cursor(text, tree._start + 1), tree._stop - 1
-    recs: dict[str, list[_Record]] = {}
+        cur, end = _Cursor(text, node[START] + 1), node[STOP] - 1
+    recs: dict[str, list[_Record | ParseTree]] = {}
 
-    def value(start: int) -> _Record:
+    def value(start: int) -> _Record | ParseTree:
         tok = cur.tok
         if tok == "{" or tok == "<":
             child = next(nested)
-            cur.jump(child._stop)
-            return start, child
+            cur.jump(child._node[STOP])
+            return child
         cur.advance()
         if tok[0] in _QUOTES:
             while cur.tok[:1] in ("\"", "'"):
                 cur.advance()  # adjacent strings are one value
         return start, cur.prev_end
 
+    table = node[TABLE]
     while cur.tok and cur.start < end:
         name_start = cur.start
-        found = recs.setdefault(tree._table[cur.tok][0], [])
+        found = recs.setdefault(table[cur.tok][0], [])
         cur.advance()
         if cur.tok == ":":
             cur.advance()
@@ -203,6 +213,12 @@ def _scan_fields(tree: ParseTree) -> dict[str, list[_Record]]:
         if cur.tok in (",", ";"):
             cur.advance()
     return {name: found for name, found in recs.items() if found}
+
+
+def _in_order(kids: dict[str, list[ParseTree]], node: _Node) -> list[ParseTree]:
+    """The trees of `node`'s nested messages in the order they were written."""
+    by_node = {id(kid._node): kid for trees in kids.values() for kid in trees}
+    return [by_node[id(child)] for child in node[CHILDREN]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,19 +241,17 @@ _TOKEN = re.compile(f"{_IDENT}|{_NUMBER}|{_QUOTED}")
 _NAME_TOKEN = re.compile(r"\w+")
 _EXT_IDENT = re.compile(r"[^\d\W]\w*")
 
-# One statement of the common kinds. Groups: 1 field name, then 2 scalar value or 3 "{" / "<";
-# or 4 "}" / ">"; or nothing (an empty match: the general path takes over). Comments are only
-# expected between statements and before a separator; one anywhere else (or unusual
-# whitespace) simply makes the statement go to the general path. A plain string value (no
-# backslash) must not be followed by another string, which protobuf would concatenate (nor by
-# a comment, which might hide one).
-_SEP = f"(?:{_WS}[,;])?"
+# One item of the common kinds. Groups: 1 field name, then 2 scalar value or 3 "{" / "<"; or
+# 4 "}" / ">"; or 5 a separator; or nothing (an empty match: the general path takes over).
+# Comments are expected between items only; one anywhere else (or unusual whitespace) simply
+# sends that statement to the general path. A plain string value (no backslash) must not be
+# followed by another string, which protobuf would concatenate (nor by a comment, which might
+# hide one).
 _PLAIN_STRING = r"""(?:"[^"\\\n]*"|'[^'\\\n]*')(?!\s*["'#])"""
 _FAST = re.compile(
     f"{_WS}(?:"
-    rf"({_IDENT})\s*(?::\s*({_PLAIN_STRING}|{_IDENT}|{_NUMBER}){_SEP}|(?::\s*)?([{{<]))"
-    f"|([}}>]){_SEP}"
-    "|"
+    rf"({_IDENT})\s*(?::\s*({_PLAIN_STRING}|{_IDENT}|{_NUMBER})|(?::\s*)?([{{<]))"
+    "|([}>])|([,;])|"
     ")"
 )
 
@@ -470,7 +484,7 @@ def _build_table(desc: Descriptor) -> dict[str, _Entry]:
 # The parser
 
 # A frame is one open message:
-#   [message, table, tree, closing token, on_close, field name, seen, pending]
+#   [message, table, node, closing token, on_close, field name, seen, pending]
 # on_close: None, or (list entry | None, map target | None) when closing needs more work:
 #   reading "," / "]" after an element of `[{...}, {...}]`, or storing a map entry.
 # seen: names of the singular fields already given (protobuf's "should not have multiple").
@@ -500,7 +514,7 @@ class _Parser:
         self.filename = filename
         self.index = _LineIndex(text)
         table = _table(message.DESCRIPTOR)
-        self.root = ParseTree(self.index, table, 0, top=True)
+        self.root: _Node = [0, 0, None, 0, [], table]
         # Parse() does not clear the message: singular fields already set count as given.
         seen = {fd.name for fd, _ in message.ListFields() if not fd.is_repeated}
         self.stack: list[_Frame] = [[message, table, self.root, None, None, None, seen, None]]
@@ -514,26 +528,26 @@ class _Parser:
         if pending is not None:
             _flush(message, pending)
         root = self.root
-        root._start = min(_SKIP.match(self.text).end(), end)  # type: ignore[union-attr]
-        root._stop = end
-        return root
+        root[START] = root[AT] = min(_SKIP.match(self.text).end(), end)  # type: ignore[union-attr]
+        root[STOP] = end
+        return ParseTree(self.index, root)
 
     # -- the fast loop ------------------------------------------------------------------------
 
     def _fast(self, pos: int) -> int:
-        """Apply common statements from `pos` on; return where the general path must look.
+        """Apply common items from `pos` on; return where the general path must look.
 
-        Never raises for bad input: a check that fails leaves its statement untouched and
-        returns its offset, so that the general path reports it exactly. This is the hot
-        loop, hence the inlining and the local variables.
+        Never raises for bad input: a check that fails leaves its item untouched and returns
+        its offset, so that the general path reports it exactly. This is the hot loop, hence
+        the inlining and the local variables.
         """
         stack = self.stack
-        index = self.index
         tables = _TABLES
         msg, table, node, closer, on_close, _, seen, pending = stack[-1]
+        sep_ok = False  # protobuf takes one "," or ";" right after a field's value only
         m = None
         for m in _FAST.finditer(self.text, pos):
-            name, value, brace, close = m.groups()
+            name, value, brace, close, sep = m.groups()
             if value is not None:
                 entry = table.get(name)
                 if entry is None:
@@ -567,6 +581,7 @@ class _Parser:
                         pending[fname] = [value]
                     else:
                         values.append(value)
+                sep_ok = True
             elif brace is not None:
                 entry = table.get(name)
                 if entry is None:
@@ -583,21 +598,25 @@ class _Parser:
                 else:
                     break
                 table = tables.get(sub) or _table(sub)  # type: ignore[arg-type]
-                child = ParseTree(index, table, m.start(3))
-                node._children.append(child)
+                child = [m.start(3), 0, fname, m.start(1), [], table]
+                node[CHILDREN].append(child)
                 node = child
                 closer = ">" if brace == "<" else "}"
                 on_close = pending = None
                 seen = set()
                 stack.append([msg, table, node, closer, None, fname, seen, None])
+                sep_ok = False
             elif close is not None:
                 if close != closer or on_close is not None:
                     break
-                node._stop = m.end(4)
+                node[STOP] = m.end(4)
                 if pending is not None:
                     _flush(msg, pending)
                 stack.pop()
                 msg, table, node, closer, on_close, _, seen, pending = stack[-1]
+                sep_ok = True
+            elif sep is not None and sep_ok:
+                sep_ok = False
             else:
                 break
         # The last match always fails a check or is the empty one: resume where it starts.
@@ -629,6 +648,7 @@ class _Parser:
         name = cur.tok
         if not _NAME_TOKEN.match(name):
             raise self._error(cur.start, f"expected a field name, found {_show(name)}")
+        name_start = cur.start
         cur.advance()
         entry = table.get(name)
         if entry is None:
@@ -652,12 +672,12 @@ class _Parser:
             if cur.tok == "]":
                 cur.advance()
             elif is_message:
-                self._open(cur, frame, entry, in_list=True)
+                self._open(cur, frame, entry, cur.start, in_list=True)
                 return  # "," / "]" are read when the element closes
             else:
                 self._scalar_list(cur, frame, entry)
         elif is_message:
-            self._open(cur, frame, entry, in_list=False)
+            self._open(cur, frame, entry, name_start, in_list=False)
             return  # separators are read after the closing brace
         else:
             self._scalar(cur, frame, entry)
@@ -749,7 +769,8 @@ class _Parser:
             raise self._error(cur.start, f'field "{fd.name}" (string): not valid UTF-8: {err}'
                               ) from None
 
-    def _open(self, cur: _Cursor, frame: _Frame, entry: _Entry, in_list: bool) -> None:
+    def _open(self, cur: _Cursor, frame: _Frame, entry: _Entry, start: int,
+              in_list: bool) -> None:
         """Read "{" or "<" and push the frame of the message it opens."""
         fname, _, _, sub, fd = entry
         if cur.tok == "<":
@@ -775,8 +796,8 @@ class _Parser:
             child = getattr(msg, fname)
             child.SetInParent()
         table = _table(sub)  # type: ignore[arg-type]
-        node = ParseTree(self.index, table, brace)
-        frame[2]._children.append(node)
+        node = [brace, 0, fname, start, [], table]
+        frame[2][CHILDREN].append(node)
         on_close = (entry if in_list else None, map_target)
         self.stack.append([child, table, node, closer,
                            None if on_close == (None, None) else on_close, fname, set(), None])
@@ -784,7 +805,7 @@ class _Parser:
     def _close(self, cur: _Cursor) -> None:
         """Read the closing brace of the innermost message, then what may follow it."""
         frame = self.stack.pop()
-        frame[2]._stop = cur.end
+        frame[2][STOP] = cur.end
         if frame[7] is not None:
             _flush(frame[0], frame[7])
         cur.advance()
@@ -802,7 +823,7 @@ class _Parser:
             self._separator(cur)
         elif cur.tok == ",":
             cur.advance()
-            self._open(cur, self.stack[-1], list_entry, in_list=True)
+            self._open(cur, self.stack[-1], list_entry, cur.start, in_list=True)
         else:
             raise self._error(cur.start, f'expected "," or "]" in the list of "{list_entry[0]}", '
                                          f"found {_show(cur.tok)}")
