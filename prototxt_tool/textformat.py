@@ -341,7 +341,10 @@ def _parse_int(tok: str) -> int:
 
 def _int_converter(type_name: str, lo: int, hi: int) -> Converter:
     def convert(tok: str) -> int:
-        value = _parse_int(tok)
+        try:
+            value = int(tok, 0)
+        except ValueError:
+            value = _parse_int(tok)
         if lo <= value <= hi:
             return value
         raise ValueError(f"{value} is out of range for {type_name}")
@@ -484,19 +487,11 @@ def _build_table(desc: Descriptor) -> dict[str, _Entry]:
 # The parser
 
 # A frame is one open message:
-#   [message, table, node, closing token, on_close, field name, seen, pending]
+#   [message, table, node, closing token, on_close, field name, seen]
 # on_close: None, or (list entry | None, map target | None) when closing needs more work:
 #   reading "," / "]" after an element of `[{...}, {...}]`, or storing a map entry.
 # seen: names of the singular fields already given (protobuf's "should not have multiple").
-# pending: None or {field name: [values]}. Repeated scalars are stored with one extend() per
-#   field when the message closes, because upb's per-element append is the most expensive
-#   step of a parse.
 _Frame = list[Any]
-
-
-def _flush(message: Message, pending: dict[str, list[Any]]) -> None:
-    for fname, values in pending.items():
-        getattr(message, fname).extend(values)
 
 
 def _utf8_ok(value: str) -> bool:
@@ -517,16 +512,13 @@ class _Parser:
         self.root: _Node = [0, 0, None, 0, [], table]
         # Parse() does not clear the message: singular fields already set count as given.
         seen = {fd.name for fd, _ in message.ListFields() if not fd.is_repeated}
-        self.stack: list[_Frame] = [[message, table, self.root, None, None, None, seen, None]]
+        self.stack: list[_Frame] = [[message, table, self.root, None, None, None, seen]]
 
     def run(self) -> ParseTree:
         pos = end = 0
         while pos >= 0:
             end = self._fast(pos)
             pos = self._general(end)
-        message, pending = self.stack[0][0], self.stack[0][7]
-        if pending is not None:
-            _flush(message, pending)
         root = self.root
         root[START] = root[AT] = min(_SKIP.match(self.text).end(), end)  # type: ignore[union-attr]
         root[STOP] = end
@@ -543,7 +535,7 @@ class _Parser:
         """
         stack = self.stack
         tables = _TABLES
-        msg, table, node, closer, on_close, _, seen, pending = stack[-1]
+        msg, table, node, closer, on_close, _, seen = stack[-1]
         sep_ok = False  # protobuf takes one "," or ";" right after a field's value only
         m = None
         for m in _FAST.finditer(self.text, pos):
@@ -573,14 +565,8 @@ class _Parser:
                         break
                     seen.add(fname)
                     setattr(msg, fname, value)
-                elif pending is None:
-                    pending = stack[-1][7] = {fname: [value]}
                 else:
-                    values = pending.get(fname)
-                    if values is None:
-                        pending[fname] = [value]
-                    else:
-                        values.append(value)
+                    getattr(msg, fname).append(value)
                 sep_ok = True
             elif brace is not None:
                 entry = table.get(name)
@@ -602,18 +588,16 @@ class _Parser:
                 node[CHILDREN].append(child)
                 node = child
                 closer = ">" if brace == "<" else "}"
-                on_close = pending = None
+                on_close = None
                 seen = set()
-                stack.append([msg, table, node, closer, None, fname, seen, None])
+                stack.append([msg, table, node, closer, None, fname, seen])
                 sep_ok = False
             elif close is not None:
                 if close != closer or on_close is not None:
                     break
                 node[STOP] = m.end(4)
-                if pending is not None:
-                    _flush(msg, pending)
                 stack.pop()
-                msg, table, node, closer, on_close, _, seen, pending = stack[-1]
+                msg, table, node, closer, on_close, _, seen = stack[-1]
                 sep_ok = True
             elif sep is not None and sep_ok:
                 sep_ok = False
@@ -729,9 +713,7 @@ class _Parser:
                 raise self._error(cur.start, f'field "{fname}" ({_type_name(fd)}): {err}') from None
             cur.advance()
         if fd.is_repeated:
-            if frame[7] is None:
-                frame[7] = {}
-            frame[7].setdefault(fname, []).append(value)
+            getattr(msg, fname).append(value)
             return
         if fd.has_presence:
             duplicate = fname in seen
@@ -800,14 +782,12 @@ class _Parser:
         frame[2][CHILDREN].append(node)
         on_close = (entry if in_list else None, map_target)
         self.stack.append([child, table, node, closer,
-                           None if on_close == (None, None) else on_close, fname, set(), None])
+                           None if on_close == (None, None) else on_close, fname, set()])
 
     def _close(self, cur: _Cursor) -> None:
         """Read the closing brace of the innermost message, then what may follow it."""
         frame = self.stack.pop()
         frame[2][STOP] = cur.end
-        if frame[7] is not None:
-            _flush(frame[0], frame[7])
         cur.advance()
         on_close = frame[4]
         if on_close is None:
