@@ -33,7 +33,7 @@ def write_atomic(path: str, text: str) -> None:
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory")
     if not os.path.isdir(directory):
-        raise UsageError(f"{path}: directory {directory} does not exist")
+        raise UsageError(f"{path}: cannot write: directory {directory} does not exist")
     mode = _target_mode(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.",
