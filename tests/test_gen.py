@@ -11,9 +11,8 @@ import json
 import math
 
 import pytest
-from google.protobuf import text_format
 
-from prototxt_tool import analysis, caffe_pb2, pipeline
+from prototxt_tool import analysis, caffe_pb2, pipeline, textformat
 from prototxt_tool.errors import UsageError
 from prototxt_tool.gen import (
     MODELS,
@@ -33,7 +32,7 @@ REFERENCES = {
 
 def parse(text: str) -> caffe_pb2.NetParameter:
     net = caffe_pb2.NetParameter()
-    text_format.Parse(text, net)
+    textformat.parse(text, net)
     return net
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from google.protobuf import text_format
 
-from prototxt_tool import caffe_pb2
+from prototxt_tool import caffe_pb2, textformat
 from prototxt_tool.cli import COMMANDS
 from prototxt_tool.commands import build_cli
 from prototxt_tool.gen import mobilenet_v1, mobilenet_v2
@@ -57,13 +56,13 @@ def test_output_file_and_solver(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     net = caffe_pb2.NetParameter()
-    text_format.Parse(net_path.read_text(), net)
+    textformat.parse(net_path.read_text(), net)
     data = net.layer[0]
     assert data.transform_param.crop_size == 160
     assert list(data.transform_param.mean_value) == [1.0, 2.0, 3.0]
     assert data.data_param.batch_size == 96
     solver = caffe_pb2.SolverParameter()
-    text_format.Parse(solver_path.read_text(), solver)
+    textformat.parse(solver_path.read_text(), solver)
     assert solver.net == str(net_path)
     assert solver.type == "SGD" and solver.momentum == pytest.approx(0.9)
     iters = -(-1_281_167 // 96)
@@ -78,7 +77,7 @@ def test_rmsprop_solver_has_no_momentum(tmp_path: Path) -> None:
     result = run("gen", "mobilenet", "--phase", "train-val", "--solver", str(solver_path))
     assert result.exit_code == 0
     solver = caffe_pb2.SolverParameter()
-    text_format.Parse(solver_path.read_text(), solver)
+    textformat.parse(solver_path.read_text(), solver)
     # Caffe's RMSPropSolver CHECKs momentum == 0.
     assert solver.type == "RMSProp" and not solver.HasField("momentum")
     assert solver.rms_decay == pytest.approx(0.9) and solver.delta == pytest.approx(1.0)

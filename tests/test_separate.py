@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from google.protobuf import text_format
 
-from prototxt_tool import analysis, caffe_pb2, pipeline
+from prototxt_tool import analysis, caffe_pb2, pipeline, textformat
 from prototxt_tool.cli import COMMANDS
 from prototxt_tool.commands import build_cli
 from prototxt_tool.errors import UsageError
@@ -50,7 +49,7 @@ def shapes(text: str, phase: str = "TEST", **kw: object) -> dict[str, tuple[int,
 
 def layers(text: str) -> dict[str, caffe_pb2.LayerParameter]:
     net = caffe_pb2.NetParameter()
-    text_format.Parse(text, net)
+    textformat.parse(text, net)
     return {lay.name: lay for lay in net.layer}
 
 
