@@ -10,16 +10,16 @@ How it stays both exact and fast:
 
 * The schema comes from the compiled descriptors: one lookup table per message type, built on
   first use and cached (field name -> what to do with it). No field list is kept by hand.
-* A single compiled regex (`_FAST`) recognises a whole common statement at once: `name: value`,
-  `name {` / `name <`, `}` / `>`. Its token and whitespace sub-patterns are protobuf's own
-  (identifier, number and quoted-string tokens; whitespace and `#` comments), so whenever it
-  matches, it splits the text exactly as protobuf's tokenizer would.
+* A single compiled regex (`_FAST`) recognises a whole common item at once: `name: value`,
+  `name {` / `name <`, `}` / `>`, a separator. Its token and whitespace sub-patterns are
+  protobuf's own (identifier, number and quoted-string tokens; whitespace and `#` comments),
+  so whenever it matches, it splits the text exactly as protobuf's tokenizer would.
 * The fast loop never raises. Anything unusual (list syntax, escapes, adjacent strings, an
   unknown field, a bad value, a duplicate, a stray token) hands that one statement to the
   general path, which walks protobuf's grammar token by token and is the single place where
   errors are produced. Then the fast loop resumes.
-* Positions are stored as character offsets; line and column are only computed when asked
-  for, with a bisect over the line starts.
+* Positions are character offsets. Parsing records only where nested messages start and
+  stop; scalar fields are located, and offsets turned into lines and columns, only when asked.
 
 Positions follow protobuf's Python tokenizer: lines are split on "\\n" only, columns count
 characters (a tab is one column), both 1-based.
@@ -112,12 +112,13 @@ class ParseTree:
     cheap for one layer, and it keeps parsing fast.
     """
 
-    __slots__ = ("_index", "_kids", "_node", "_recs")
+    __slots__ = ("_index", "_kids", "_named", "_node", "_recs")
 
     def __init__(self, index: _LineIndex, node: _Node):
         self._index = index
         self._node = node
-        self._kids: dict[str, list[ParseTree]] | None = None
+        self._kids: list[ParseTree] | None = None  # nested messages, in order
+        self._named: dict[str, list[ParseTree]] | None = None  # the same, by field
         self._recs: dict[str, list[_Record | ParseTree]] | None = None
 
     @property
@@ -152,10 +153,15 @@ class ParseTree:
         return self._records().get(field, [])
 
     def _children(self) -> dict[str, list[ParseTree]]:
+        if self._named is None:
+            self._named = {}
+            for kid in self._in_order():
+                self._named.setdefault(kid._node[FIELD], []).append(kid)
+        return self._named
+
+    def _in_order(self) -> list[ParseTree]:
         if self._kids is None:
-            self._kids = {}
-            for node in self._node[CHILDREN]:
-                self._kids.setdefault(node[FIELD], []).append(ParseTree(self._index, node))
+            self._kids = [ParseTree(self._index, node) for node in self._node[CHILDREN]]
         return self._kids
 
     def _records(self) -> dict[str, list[_Record | ParseTree]]:
@@ -175,7 +181,7 @@ def _scan_fields(tree: ParseTree) -> dict[str, list[_Record | ParseTree]]:
     a list, anything else is one scalar value (adjacent strings included).
     """
     node, text = tree._node, tree._index.text
-    nested = iter(_in_order(tree._children(), node))
+    nested = iter(tree._in_order())
     if node[FIELD] is None:
         cur, end = _Cursor(text, 0), len(text)
     else:
@@ -213,12 +219,6 @@ def _scan_fields(tree: ParseTree) -> dict[str, list[_Record | ParseTree]]:
         if cur.tok in (",", ";"):
             cur.advance()
     return {name: found for name, found in recs.items() if found}
-
-
-def _in_order(kids: dict[str, list[ParseTree]], node: _Node) -> list[ParseTree]:
-    """The trees of `node`'s nested messages in the order they were written."""
-    by_node = {id(kid._node): kid for trees in kids.values() for kid in trees}
-    return [by_node[id(child)] for child in node[CHILDREN]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,6 +392,8 @@ def _enum_converter(enum: EnumDescriptor) -> Converter:
             raise ValueError(f"enum {enum.full_name} has no value named {_show(tok)}") from None
         if closed and number not in numbers:
             raise ValueError(f"enum {enum.full_name} has no value numbered {number}")
+        if not -(1 << 31) <= number < (1 << 31):  # an open enum still stores an int32
+            raise ValueError(f"{number} is out of range for enum {enum.full_name}")
         return number
 
     return convert
