@@ -18,6 +18,7 @@ The corpus is found at $DWSEP_CORPUS or ../shared/corpus next to the checkout.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import statistics
@@ -168,7 +169,10 @@ def median_wall(cmd: list[str], runs: int) -> tuple[float | None, str]:
 
 def bench_cli(files: dict[str, Path], runs: int) -> bool:
     dwsep = dwsep_command()
-    print(f"\ncommands (median of {runs} runs, fresh process each)")
+    # An installed package has its bytecode compiled; a checkout may not (and with
+    # PYTHONDONTWRITEBYTECODE set, every run would recompile each edited module).
+    compileall.compile_dir(str(REPO / "prototxt_tool"), quiet=1)
+    print(f"\ncommands (median of {runs} runs, fresh process each, bytecode compiled)")
     print(f"{'command':<24}{'time':>9}{'target':>9}  verdict")
     jobs = [(f"analyze {label}", [*dwsep, "analyze", str(files[label]), "--format", "json",
                                   "-o", os.devnull])
