@@ -31,8 +31,9 @@ import bisect
 import math
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
@@ -73,9 +74,9 @@ class _LineIndex:
     def locate(self, offset: int) -> tuple[int, int]:
         starts = self._starts
         if starts is None:
-            starts = [0]
-            starts.extend(m.end() for m in re.finditer("\n", self.text))
-            self._starts = starts
+            # Line i starts after lines 0..i-1 and their newlines (kept in C: no Python loop).
+            lengths = map((1).__add__, map(len, self.text.split("\n")))
+            starts = self._starts = [0, *accumulate(lengths)]
         row = bisect.bisect_right(starts, offset) - 1
         return row + 1, offset - starts[row] + 1
 
@@ -178,47 +179,63 @@ def _scan_fields(tree: ParseTree) -> dict[str, list[_Record | ParseTree]]:
 
     The text is known to be valid, so syntax alone tells the cases apart: after a name and an
     optional ":", a brace opens a message (the next nested one, whose end is known), "[" opens
-    a list, anything else is one scalar value (adjacent strings included).
+    a list, anything else is one scalar value (adjacent strings included). Common statements
+    are read with the parser's statement regex, the others token by token.
     """
     node, text = tree._node, tree._index.text
-    nested = iter(tree._in_order())
-    if node[FIELD] is None:
-        cur, end = _Cursor(text, 0), len(text)
-    else:
-        cur, end = _Cursor(text, node[START] + 1), node[STOP] - 1
+    kids = iter(tree._in_order())
+    table = node[TABLE]
+    pos = 0 if node[FIELD] is None else node[START] + 1
     recs: dict[str, list[_Record | ParseTree]] = {}
+    while True:
+        m = _FAST.match(text, pos)
+        name, value, brace, close, sep = m.groups()  # type: ignore[union-attr]
+        if value is not None:
+            recs.setdefault(table[name][0], []).append((m.start(1), m.end(2)))  # type: ignore
+            pos = m.end()  # type: ignore[union-attr]
+        elif brace is not None:
+            kid = next(kids)
+            recs.setdefault(table[name][0], []).append(kid)
+            pos = kid._node[STOP]
+        elif sep is not None:
+            pos = m.end()  # type: ignore[union-attr]
+        elif close is not None or m.end() == len(text):  # type: ignore[union-attr]
+            return recs
+        else:
+            pos = _scan_statement(_Cursor(text, pos), table, kids, recs)
+
+
+def _scan_statement(cur: _Cursor, table: dict[str, _Entry], kids: Iterator[ParseTree],
+                    recs: dict[str, list[_Record | ParseTree]]) -> int:
+    """Token by token, one statement the regex does not cover; returns where it ends."""
 
     def value(start: int) -> _Record | ParseTree:
         tok = cur.tok
         if tok == "{" or tok == "<":
-            child = next(nested)
-            cur.jump(child._node[STOP])
-            return child
+            kid = next(kids)
+            cur.jump(kid._node[STOP])
+            return kid
         cur.advance()
         if tok[0] in _QUOTES:
             while cur.tok[:1] in ("\"", "'"):
                 cur.advance()  # adjacent strings are one value
         return start, cur.prev_end
 
-    table = node[TABLE]
-    while cur.tok and cur.start < end:
-        name_start = cur.start
-        found = recs.setdefault(table[cur.tok][0], [])
+    name_start = cur.start
+    found = recs.setdefault(table[cur.tok][0], [])
+    cur.advance()
+    if cur.tok == ":":
         cur.advance()
-        if cur.tok == ":":
-            cur.advance()
-        if cur.tok == "[":
-            cur.advance()
-            while cur.tok != "]":
-                found.append(value(cur.start))
-                if cur.tok == ",":
-                    cur.advance()
-            cur.advance()
-        else:
-            found.append(value(name_start))
-        if cur.tok in (",", ";"):
-            cur.advance()
-    return {name: found for name, found in recs.items() if found}
+    if cur.tok == "[":
+        cur.advance()
+        while cur.tok != "]":
+            found.append(value(cur.start))
+            if cur.tok == ",":
+                cur.advance()
+        cur.advance()
+    else:
+        found.append(value(name_start))
+    return cur.prev_end
 
 
 # ---------------------------------------------------------------------------------------------
