@@ -532,6 +532,7 @@ class _Parser:
         # Parse() does not clear the message: singular fields already set count as given.
         seen = {fd.name for fd, _ in message.ListFields() if not fd.is_repeated}
         self.stack: list[_Frame] = [[message, table, self.root, None, None, None, seen]]
+        self.applied: re.Match[str] | None = None  # the fast loop's last applied item
 
     def run(self) -> ParseTree:
         pos = end = 0
@@ -556,7 +557,7 @@ class _Parser:
         tables = _TABLES
         msg, table, node, closer, on_close, _, seen = stack[-1]
         sep_ok = False  # protobuf takes one "," or ";" right after a field's value only
-        m = None
+        m = applied = None
         for m in _FAST.finditer(self.text, pos):
             name, value, brace, close, sep = m.groups()
             if value is not None:
@@ -622,6 +623,8 @@ class _Parser:
                 sep_ok = False
             else:
                 break
+            applied = m
+        self.applied = applied
         # The last match always fails a check or is the empty one: resume where it starts.
         return m.start() if m is not None else pos
 
@@ -849,11 +852,17 @@ class _Parser:
 
     def _error_prev(self, cur: _Cursor, message: str) -> ParseError:
         """An error about the token read last, which is where protobuf reports it."""
-        offset = cur.prev_start if cur.prev_start >= 0 else self._token_before(cur.start)
+        offset = cur.prev_start
+        if offset < 0:  # read by the fast loop: its last item, or (rarely) the text again
+            m = self.applied
+            if m is not None and m.end() == cur.prev_end:
+                offset = max(m.start(2), m.start(3), m.start(4), m.start(5))
+            else:
+                offset = self._token_before(cur.start)
         return self._error(offset, message)
 
     def _token_before(self, limit: int) -> int:
-        """Start of the last token before `limit`, found by re-reading the text (errors only)."""
+        """Start of the last token before `limit`, found by re-reading the text."""
         last = 0
         cur = _Cursor(self.text, 0)
         while cur.tok and cur.start < limit:
