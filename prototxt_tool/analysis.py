@@ -8,6 +8,7 @@ how many layers they leave out.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -133,6 +134,7 @@ class _Walk:
         self.seen_params: set[str] = set()
         self.used: set[str] = set()
         self.total = Totals()
+        self.rules: dict[str, Any] = {}  # type -> rule, looked up once
 
     # -- one layer ----------------------------------------------------------------------
     # Field access on protobuf messages is slow in Python, so each layer's names are read once.
@@ -160,30 +162,35 @@ class _Walk:
         return self.blobs[name]
 
     def _cost(self, layer: Any, report: LayerReport, top_names: list[str]) -> LayerCost:
-        overrides = {t: self.input_shapes[t] for t in top_names if t in self.input_shapes}
-        self.used.update(overrides)
-        unknown = LayerCost(tops=[None] * len(top_names), macs=None, ops=None)
-        rule = rule_for(report.type)
+        overrides = {}
+        if self.input_shapes:
+            overrides = {t: self.input_shapes[t] for t in top_names if t in self.input_shapes}
+            self.used.update(overrides)
+        rule = self.rules.get(report.type) or rule_for(report.type)
+        cost = None
         if rule is None:
             self.warnings.append(f"layer '{report.name}': unknown layer type '{report.type}'; "
                                  "its outputs are unknown (give them with --blob-shape)")
-            cost = unknown
-            cost.kind = "unknown"
         else:
-            try:
+            self.rules[report.type] = rule
+            with contextlib.suppress(UnknownShape):
                 cost = rule(LayerContext(layer, [b.shape for b in report.bottoms], overrides))
-            except UnknownShape:
-                cost = unknown
-        tops = list(cost.tops) + [None] * (len(top_names) - len(cost.tops))
-        for j, name in enumerate(top_names):
-            if tops[j] is None and name in self.blob_shapes:
-                tops[j] = tuple(self.blob_shapes[name])
-                self.used.add(name)
+        if cost is None:
+            cost = LayerCost(tops=[], macs=None, ops=None,
+                             kind="unknown" if rule is None else "other")
+        tops = cost.tops
+        if len(tops) < len(top_names):
+            tops = [*tops, *[None] * (len(top_names) - len(tops))]
+        if self.blob_shapes:
+            for j, name in enumerate(top_names):
+                if tops[j] is None and name in self.blob_shapes:
+                    tops[j] = tuple(self.blob_shapes[name])
+                    self.used.add(name)
         if self.batch is not None and not report.bottoms:
             tops = [(self.batch, *t[1:]) if t else t for t in tops]
         cost.tops = tops
         for name, shape in zip(top_names, tops, strict=False):
-            if shape is not None and min(shape, default=1) <= 0:
+            if shape and min(shape) <= 0:
                 raise ShapeError(f"top '{name}' would have non-positive dimensions "
                                  f"{list(shape)}")
         return cost
