@@ -27,11 +27,16 @@ def write_atomic(path: str, text: str) -> None:
 
     A reader (or a crash) never sees half a file, and an existing file keeps its mode.
     """
-    import tempfile
-
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory")
+    if os.path.exists(path) and not os.path.isfile(path):
+        # /dev/null, a FIFO, /dev/stdout: renaming over them would replace the device node
+        # itself, so they are written in place (there is no half-written file to fear).
+        _write_in_place(path, text)
+        return
+    import tempfile
+
     if not os.path.isdir(directory):
         raise UsageError(f"{path}: cannot write: directory {directory} does not exist")
     mode = _target_mode(path)
@@ -48,6 +53,14 @@ def write_atomic(path: str, text: str) -> None:
     except OSError as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
+
+
+def _write_in_place(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as err:
         raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +101,10 @@ def test_output_file(tmp_path: Path) -> None:
     code, out, _ = invoke("analyze", "-", "--format", "csv", "-o", str(target), stdin=NET)
     assert code == 0 and out == ""
     assert target.read_text().startswith("name,type")
+
+
+def test_output_to_a_device_keeps_the_device() -> None:
+    # Atomic rename over /dev/null would replace the device node with a regular file.
+    code, _, _ = invoke("analyze", "-", "--format", "json", "-o", os.devnull, stdin=NET)
+    assert code == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
