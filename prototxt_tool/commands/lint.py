@@ -46,8 +46,9 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, select: tuple[st
     from prototxt_tool.lint.output import RENDERERS
 
     if list_rules:
-        for r in all_rules():
-            click.echo(f"{r.code}  {r.severity:<7}  {r.name:<28}  {r.summary}")
+        for r in all_rules():  # one line each, cut to fit a 100-column terminal
+            line = f"{r.code}  {r.severity:<7}  {r.name:<28}  {r.summary}"
+            click.echo(line if len(line) <= 100 else line[:99] + "…")
         return
     options = LintOptions(
         phases=() if phase.lower() == "all" else (phase.upper(),),
@@ -58,7 +59,7 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, select: tuple[st
                         split_codes(extend_select), split_codes(ignore))
     for line in result.problems:
         click.echo(f"dwsep: error: {line}", err=True)
-    click.echo(RENDERERS[fmt](result.findings, result.files), nl=False)
+    click.echo(RENDERERS[fmt](result.findings, result.files, len(result.problems)), nl=False)
     if result.problems:
         raise SystemExit(2)
     if fails(result.findings, fail_level(fail_on)):

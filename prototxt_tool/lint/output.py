@@ -17,26 +17,29 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
                 "sarif-schema-2.1.0.json")
 
 
-def render_text(findings: list[Finding], files: int) -> str:
+def render_text(findings: list[Finding], files: int, unusable: int = 0) -> str:
     lines = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in findings]
-    lines.append(summary(findings, files))
+    lines.append(summary(findings, files, unusable))
     return "\n".join(lines) + "\n"
 
 
-def summary(findings: list[Finding], files: int) -> str:
+def summary(findings: list[Finding], files: int, unusable: int = 0) -> str:
     noun = "file" if files == 1 else "files"
+    # "All checks passed" would be false comfort when some paths could not be read at all.
+    skipped = f"; {unusable} path(s) could not be checked" if unusable else ""
     if not findings:
-        return f"All checks passed ({files} {noun})."
+        return (f"No problems in {files} {noun}{skipped}." if unusable
+                else f"All checks passed ({files} {noun}).")
     by = Counter(f.severity for f in findings)
     parts = ", ".join(f"{by[s]} {s}" for s in ("error", "warning", "info") if by[s])
-    return f"Found {len(findings)} problem(s) in {files} {noun} ({parts})."
+    return f"Found {len(findings)} problem(s) in {files} {noun} ({parts}){skipped}."
 
 
-def render_json(findings: list[Finding], files: int) -> str:
+def render_json(findings: list[Finding], files: int, unusable: int = 0) -> str:
     return json.dumps([f.as_dict() for f in findings], indent=2) + "\n"
 
 
-def render_github(findings: list[Finding], files: int) -> str:
+def render_github(findings: list[Finding], files: int, unusable: int = 0) -> str:
     """GitHub Actions workflow commands; values escaped as the runner expects."""
     out = []
     for f in findings:
@@ -53,7 +56,7 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_sarif(findings: list[Finding], files: int) -> str:
+def render_sarif(findings: list[Finding], files: int, unusable: int = 0) -> str:
     """One SARIF 2.1.0 run; rules carry their docs so code scanning can show them."""
     rules = all_rules()
     index = {r.code: i for i, r in enumerate(rules)}
@@ -91,7 +94,7 @@ def _uri(path: str) -> str:
     return p.as_uri() if p.is_absolute() else p.as_posix()
 
 
-RENDERERS: dict[str, Callable[[list[Finding], int], str]] = {
+RENDERERS: dict[str, Callable[[list[Finding], int, int], str]] = {
     "text": render_text,
     "json": render_json,
     "github": render_github,
