@@ -30,7 +30,8 @@ def human(n: int | None) -> str:
     """568740352 -> '568.7M': three or four significant figures, the way papers print them."""
     if n is None:
         return "?"
-    for scale, unit in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
+    for scale, unit in ((10**18, "E"), (10**15, "P"), (10**12, "T"), (10**9, "G"), (10**6, "M"),
+                        (10**3, "K")):
         if abs(n) >= scale:
             value = n / scale
             return f"{value:.2f}{unit}" if value < 10 else f"{value:.1f}{unit}"

@@ -57,7 +57,7 @@ def test_text_format_lines_sorted_with_summary(tmp_path: Path) -> None:
                        "Scale layer; Caffe's BatchNorm has no affine part"
     assert lines[1].startswith(f"{a}:5:53: G002 layer 'acc': bottom 'label'")
     assert lines[2].startswith(f"{b}:3:9: D007")
-    assert lines[-1] == "Found 4 problem(s) in 2 files (2 error, 2 warning)."
+    assert lines[-1] == "Found 4 problem(s) in 2 files (2 errors, 2 warnings)."
 
 
 def test_json_format(tmp_path: Path) -> None:

@@ -31,7 +31,8 @@ def summary(findings: list[Finding], files: int, unusable: int = 0) -> str:
         return (f"No problems in {files} {noun}{skipped}." if unusable
                 else f"All checks passed ({files} {noun}).")
     by = Counter(f.severity for f in findings)
-    parts = ", ".join(f"{by[s]} {s}" for s in ("error", "warning", "info") if by[s])
+    parts = ", ".join(f"{by[s]} {s}{'s' if by[s] > 1 and s != 'info' else ''}"
+                      for s in ("error", "warning", "info") if by[s])
     return f"Found {len(findings)} problem(s) in {files} {noun} ({parts}){skipped}."
 
 
