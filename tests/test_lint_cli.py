@@ -159,7 +159,7 @@ def test_directory_recursion_and_broken_file_does_not_hide_others(tmp_path: Path
     assert "syntax.prototxt:1:14: P001" in out
     assert "mixed.prototxt:5:53: G002" in out
     assert "skip.prototxt" not in out
-    assert out.splitlines()[-1].endswith("in 2 files (2 error, 1 warning).")
+    assert out.splitlines()[-1].endswith("in 2 files (2 errors, 1 warning).")
 
 
 def test_stdin(tmp_path: Path) -> None:
