@@ -52,9 +52,9 @@ class LayerReport:
     kind: str
     bottoms: list[Blob]
     tops: list[Blob]
-    param_shapes: list[Shape]
-    params: int  # every blob the layer owns (BatchNorm statistics included)
-    learnable: int  # params less running statistics
+    param_shapes: list[Shape] | None  # None when the layer's input shapes are unknown
+    params: int | None  # every blob the layer owns (BatchNorm statistics included)
+    learnable: int | None  # params less running statistics
     shared: int  # params owned through a named ParamSpec already counted by an earlier layer
     macs: int | None
     ops: int | None
@@ -176,7 +176,8 @@ class _Walk:
             with contextlib.suppress(UnknownShape):
                 cost = rule(LayerContext(layer, [b.shape for b in report.bottoms], overrides))
         if cost is None:
-            cost = LayerCost(tops=[], macs=None, ops=None,
+            # An InnerProduct on an unknown input has unknown weights too: nothing is known.
+            cost = LayerCost(tops=[], params=None, macs=None, ops=None,
                              kind="unknown" if rule is None else "other")
         tops = cost.tops
         if len(tops) < len(top_names):
@@ -200,7 +201,9 @@ class _Walk:
         report.kind = cost.kind
         report.tops = [Blob(n, s) for n, s in zip(top_names, cost.tops, strict=False)]
         report.macs, report.ops = cost.macs, cost.ops
-        if cost.params:
+        if cost.params is None:
+            report.param_shapes = report.params = report.learnable = None
+        elif cost.params:
             self._params(report, layer, cost)
         known = [math.prod(s) for s in cost.tops if s is not None]
         report.activations = sum(known) if len(known) == len(cost.tops) else None
@@ -227,12 +230,12 @@ class _Walk:
 
     def _accumulate(self, report: LayerReport) -> None:
         t = self.total
-        if report.macs is None or report.ops is None:
+        if report.macs is None or report.ops is None or report.params is None:
             t.unknown.append(report.name)
         t.macs += report.macs or 0
         t.ops += report.ops or 0
-        t.params += report.params - report.shared
-        t.learnable += report.learnable - min(report.shared, report.learnable)
+        t.params += (report.params or 0) - report.shared
+        t.learnable += (report.learnable or 0) - min(report.shared, report.learnable or 0)
         in_place = {b.name for b in report.bottoms}
         t.activations += sum(math.prod(b.shape) for b in report.tops
                              if b.shape is not None and b.name not in in_place)
@@ -264,7 +267,7 @@ class _Walk:
             k = kinds.setdefault(r.kind, KindTotal(r.kind))
             k.layers += 1
             k.macs += r.macs or 0
-            k.params += r.learnable - min(r.shared, r.learnable)
+            k.params += (r.learnable or 0) - min(r.shared, r.learnable or 0)
         order = {kind: i for i, kind in enumerate(WEIGHTED_KINDS)}
         breakdown = sorted(kinds.values(), key=lambda k: (order.get(k.kind, len(order)), -k.macs,
                                                           k.kind))

@@ -93,7 +93,7 @@ def _layer_dict(r: LayerReport, flops: bool) -> dict[str, Any]:
         "bottom_shapes": [_list(b.shape) for b in r.bottoms],
         "tops": [{"name": b.name, "shape": _list(b.shape)} for b in r.tops],
         "params": r.params, "learnable_params": r.learnable, "shared_params": r.shared,
-        "param_shapes": [list(s) for s in r.param_shapes],
+        "param_shapes": None if r.param_shapes is None else [list(s) for s in r.param_shapes],
         "macs": r.macs, "ops": r.ops, "activations": r.activations,
         "separable": None if r.separable is None else {
             "macs": r.separable.macs, "params": r.separable.params,
@@ -123,7 +123,8 @@ def to_csv(a: Analysis, flops: bool = False) -> str:
     for r in a.layers:
         row = [r.name, r.type, r.kind, ";".join(b.name for b in r.bottoms),
                ";".join(b.name for b in r.tops), ";".join(shape_str(b.shape) for b in r.tops),
-               r.params, r.learnable, ";".join(shape_str(s) for s in r.param_shapes),
+               _blank(r.params), _blank(r.learnable),
+               "" if r.param_shapes is None else ";".join(shape_str(s) for s in r.param_shapes),
                _blank(r.macs), _blank(r.ops), _blank(r.activations)]
         if flops:
             row.append(_blank(None if r.macs is None else 2 * r.macs))

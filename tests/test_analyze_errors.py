@@ -131,7 +131,9 @@ def test_bad_shape_flags(tmp_path: Path, flag: str) -> None:
 
 def test_unknown_layer_type_warns_and_marks_unknown(tmp_path: Path) -> None:
     text = HEAD + ('layer { name: "m" type: "MysteryOp" bottom: "data" top: "m" }\n'
-                   + conv("c", "m", 4) + conv("d", "data", 4))
+                   + conv("c", "m", 4) + conv("d", "data", 4)
+                   + 'layer { name: "ip" type: "InnerProduct" bottom: "m" top: "ip"\n'
+                     '  inner_product_param { num_output: 10 } }\n')
     code, out, err = run_text(tmp_path, text, "--format", "json")
     assert code == 0
     assert "MysteryOp" in err and "'m'" in err
@@ -143,8 +145,12 @@ def test_unknown_layer_type_warns_and_marks_unknown(tmp_path: Path) -> None:
     assert by_name["c"]["tops"][0]["shape"] is None and by_name["c"]["macs"] is None
     assert by_name["d"]["tops"][0]["shape"] == [1, 4, 14, 14]
     assert by_name["d"]["macs"] == 4 * 14 * 14 * 8 * 9
+    # An InnerProduct on an unknown input has unknown weights: null, never 0.
+    assert by_name["ip"]["params"] is None and by_name["ip"]["param_shapes"] is None
+    assert by_name["d"]["params"] == 4 * 8 * 9 + 4
     assert got["total"]["complete"] is False
-    assert set(got["total"]["unknown_layers"]) == {"m", "c"}
+    assert set(got["total"]["unknown_layers"]) == {"m", "c", "ip"}
+    assert got["total"]["params"] == by_name["d"]["params"]
 
 
 def test_output_file_is_atomic(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ class LayerCost:
     """
 
     tops: list[Shape | None]
-    params: list[Shape] = field(default_factory=list)
+    params: list[Shape] | None = field(default_factory=list)  # None: unknown
     macs: int | None = 0
     ops: int | None = 0
     kind: str = "other"
