@@ -193,6 +193,28 @@ def bench_cli(files: dict[str, Path], runs: int) -> bool:
     return ok
 
 
+# Where a command's time goes before it does any work: each line is a fresh interpreter that
+# only imports, so the difference to the first line is that import's cost on this machine.
+STARTUP_PROBES = [
+    ("python -c pass", "pass"),
+    ("import click", "import click"),
+    ("import caffe_pb2 (protobuf)", "import prototxt_tool.caffe_pb2"),
+    ("import both", "import click, prototxt_tool.caffe_pb2"),
+    ("analyze's imports", "import prototxt_tool.commands.analyze, prototxt_tool.pipeline, "
+                          "prototxt_tool.analysis, prototxt_tool.report, prototxt_tool.upgrade, "
+                          "prototxt_tool.netstate, prototxt_tool.textformat, "
+                          "prototxt_tool.shapes as s; s.known_types()"),
+]
+
+
+def bench_startup(runs: int) -> None:
+    print(f"\nstart-up (median of {runs} runs, fresh process each)")
+    for name, code in STARTUP_PROBES:
+        took, why = median_wall([sys.executable, "-c", code], runs)
+        shown = f"{took * 1000:>7.0f}ms" if took is not None else f"failed: {why}"
+        print(f"{name:<30}{shown}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="repetitions per measurement")
@@ -201,6 +223,7 @@ def main() -> int:
     files = inputs(args.quick)
     parse_ok = bench_parse(files, args.runs)
     cli_ok = bench_cli(files, args.runs)
+    bench_startup(args.runs)
     return 0 if parse_ok and cli_ok else 1
 
 
