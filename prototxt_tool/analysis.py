@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from prototxt_tool.errors import ShapeError, UsageError
+from prototxt_tool.errors import InputShapeNeeded, ShapeError, UsageError
 from prototxt_tool.pipeline import LoadedNet
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, UnknownShape, rule_for
 
@@ -148,11 +148,11 @@ class _Walk:
             report.bottoms = [Blob(b, self._bottom(b)) for b in layer.bottom]
             cost = self._cost(layer, report, top_names)
         except ShapeError as err:
-            err = self._locate(err, layer, index)
             if not self.collect:
-                raise err from None
-            report.error = str(err.message)
-            cost = LayerCost(tops=[None] * len(top_names), macs=None, ops=None)
+                raise self._locate(err, layer, index) from None
+            # Collecting (lint): a shape only the user can give is unknown, not wrong.
+            report.error = None if isinstance(err, InputShapeNeeded) else str(err.message)
+            cost = LayerCost(tops=[None] * len(top_names), params=None, macs=None, ops=None)
         self._record(report, layer, cost, top_names)
 
     def _bottom(self, name: str) -> Shape | None:

@@ -60,5 +60,12 @@ class ShapeError(NetError):
     """Shapes that cannot work out (mismatch, non-positive dim, group not dividing C, ...)."""
 
 
+class InputShapeNeeded(ShapeError):
+    """A top only the user can shape: a data layer reads it from disk at run time.
+
+    `analyze` reports it as an error (it cannot go on); lint treats it as unknown, not wrong.
+    """
+
+
 class UsageError(DwsepError):
     """A bad option value or an unreadable path."""

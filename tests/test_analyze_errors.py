@@ -161,3 +161,20 @@ def test_output_file_is_atomic(tmp_path: Path) -> None:
     code, _, _ = run_text(tmp_path, HEAD + conv("c1", "data", 4), "-o", str(out),
                           "--format", "json")
     assert code == 0 and out.read_text().startswith("{")
+
+
+def test_collect_mode_treats_data_shapes_as_unknown_not_wrong() -> None:
+    """lint runs the analyzer with errors="collect": a Data layer's shape, which only the
+    user can give, is unknown there, while a real shape error is still recorded."""
+    from prototxt_tool import analysis, pipeline
+
+    text = ('layer { name: "d" type: "Data" top: "data" data_param { batch_size: 4 } }\n'
+            + conv("c", "data", 4)
+            + HEAD.split("\n", 1)[1] + conv("bad", "data", 6, extra="group: 4"))
+    loaded = pipeline.load_net(pipeline.Source("t.prototxt", text))
+    with pytest.raises(Exception, match="shape unknown"):
+        analysis.analyze(loaded)
+    got = {r.name: r for r in analysis.analyze(loaded, errors="collect").layers}
+    assert got["d"].error is None and got["d"].tops[0].shape is None
+    assert got["c"].error is None and got["c"].macs is None
+    assert "group" in (got["bad"].error or "")

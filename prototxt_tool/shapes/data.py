@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from prototxt_tool.errors import ShapeError
+from prototxt_tool.errors import InputShapeNeeded, ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
 from prototxt_tool.shapes._util import blob_counts, fmt
 
@@ -55,7 +55,7 @@ def _apply(name: str, known: Known | None, override: Shape) -> Shape:
     return tuple(int(d) for d in out)  # type: ignore[arg-type]
 
 
-def _missing(name: str, known: Known) -> ShapeError:
+def _missing(name: str, known: Known) -> InputShapeNeeded:
     """The message for a top the layer cannot shape by itself: what is known and what not."""
     missing = [n for n, d in zip(known.names, known.dims, strict=True) if d is None]
     letters = {"batch_size": "N", "channels": "C", "height": "H", "width": "W"}
@@ -67,7 +67,7 @@ def _missing(name: str, known: Known) -> ShapeError:
             f"--input-shape {name}={','.join(hint)}")
     if known.dims and known.dims[0] is not None:
         text += f" (or _,{','.join(hint[1:])})"
-    return ShapeError(text)
+    return InputShapeNeeded(text)
 
 
 def resolve(ctx: LayerContext, index: int, known: Known | None) -> Shape:
@@ -77,7 +77,7 @@ def resolve(ctx: LayerContext, index: int, known: Known | None) -> Shape:
     if override is not None:
         return _apply(name, known, override)
     if known is None:
-        raise ShapeError(f"top '{name}' shape unknown: the layer reads it from its data "
+        raise InputShapeNeeded(f"top '{name}' shape unknown: the layer reads it from its data "
                          f"file; pass --input-shape {name}=N,C,H,W (-1 or _ for batch_size)")
     if any(d is None for d in known.dims):
         raise _missing(name, known)
@@ -225,7 +225,7 @@ def hdf5_data(ctx: LayerContext) -> LayerCost:
     for i, name in enumerate(ctx.layer.top):
         override = ctx.overrides.get(name)
         if override is None:
-            raise ShapeError(f"top '{name}' shape unknown: HDF5Data reads it from its files "
+            raise InputShapeNeeded(f"top '{name}' shape unknown: HDF5Data reads it from its files "
                              f"(batch_size {batch} known); pass --input-shape {name}=_,...")
         rest = tuple(None for _ in override[1:])
         tops.append(resolve(ctx, i, Known((batch or None, *rest),

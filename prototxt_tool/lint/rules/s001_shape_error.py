@@ -8,10 +8,6 @@ from prototxt_tool.lint.context import PhaseView
 from prototxt_tool.lint.registry import Issue, rule
 from prototxt_tool.lint.rules._graph import bad_bottoms
 
-# Layers whose top shape comes from data on disk, which lint never opens.
-DATA_TYPES = frozenset({"Data", "ImageData", "HDF5Data", "WindowData", "AnnotatedData",
-                        "VideoData", "MemoryData", "Python"})
-
 
 @rule(
     "S001", "shape-error", "error", stage="phase",
@@ -34,8 +30,6 @@ def check(view: PhaseView) -> Iterator[Issue]:
         error = reports[i].error
         if not error or bad_bottoms(view, i):
             continue  # a missing bottom is the graph rules' finding, not a shape problem
-        if layer.type in DATA_TYPES and not layer.param.bottom:
-            continue  # the analyzer cannot know a database's shape: unknown, not wrong
         shapes = _shapes(view, i)
         yield Issue(layer.anchor(), f"layer '{layer.name}' ({layer.type}): {error}{shapes}",
                     layer.name)
