@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from prototxt_tool.errors import ShapeError
 from prototxt_tool.lint.context import PhaseView
+from prototxt_tool.shapes.conv import ConvGeometry, conv_geometry
 
 CONV_TYPES = frozenset({"Convolution", "ConvolutionDepthwise", "DepthwiseConvolution"})
 DEPTHWISE_TYPES = frozenset({"ConvolutionDepthwise", "DepthwiseConvolution"})
 
 
-@dataclass(frozen=True, slots=True)
-class Axis:
-    kernel: int
-    stride: int
-    pad: int
-    dilation: int
+def geometry(param: Any) -> ConvGeometry | None:
+    """Per-axis (H, W) kernel/stride/pad/dilation exactly as the analyzer reads them.
 
-
-def axes(param: Any) -> list[Axis]:
-    """(kernel, stride, pad, dilation) for H and W, from kernel_h/_w or the repeated fields."""
-    cp = param.convolution_param
-    out = []
-    for i, suffix in enumerate(("h", "w")):
-        out.append(Axis(
-            _pick(cp, "kernel", suffix, cp.kernel_size, i, 0),
-            _pick(cp, "stride", suffix, cp.stride, i, 1),
-            _pick(cp, "pad", suffix, cp.pad, i, 0),
-            _value(cp.dilation, i, 1),
-        ))
-    return out
-
-
-def _pick(cp: Any, name: str, suffix: str, repeated: Any, i: int, default: int) -> int:
-    field = f"{name}_{suffix}"
-    if cp.HasField(field):
-        return int(getattr(cp, field))
-    return _value(repeated, i, default)
-
-
-def _value(repeated: Any, i: int, default: int) -> int:
-    if not len(repeated):
-        return default
-    return int(repeated[i] if len(repeated) > 1 else repeated[0])
+    None when Caffe would reject the fields (zero kernel, _h/_w mixed with kernel_size, ...):
+    S001 reports that, and convention rules have nothing sound to say about such a layer.
+    """
+    try:
+        return conv_geometry(param.convolution_param, 2)
+    except ShapeError:
+        return None
 
 
 def is_depthwise(view: PhaseView, i: int) -> bool:
@@ -61,4 +39,5 @@ def is_depthwise(view: PhaseView, i: int) -> bool:
 
 def is_pointwise(param: Any) -> bool:
     """A 1x1 convolution (grouped 1x1, ShuffleNet's pointwise group conv, counts too)."""
-    return param.type == "Convolution" and all(a.kernel == 1 for a in axes(param))
+    geo = geometry(param)
+    return param.type == "Convolution" and geo is not None and all(k == 1 for k in geo.kernel)

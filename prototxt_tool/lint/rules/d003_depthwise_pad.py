@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from prototxt_tool.lint.context import PhaseView
 from prototxt_tool.lint.registry import Issue, rule
-from prototxt_tool.lint.rules._conv import axes, is_depthwise
+from prototxt_tool.lint.rules._conv import geometry, is_depthwise
 
 
 @rule(
@@ -27,14 +27,18 @@ def check(view: PhaseView) -> Iterator[Issue]:
     for i, layer in enumerate(view.layers):
         if not is_depthwise(view, i):
             continue
-        for name, axis in zip("HW", axes(layer.param), strict=True):
-            want = axis.dilation * (axis.kernel - 1)
-            if axis.stride != 1 or axis.kernel <= 1 or axis.pad * 2 == want:
+        geo = geometry(layer.param)
+        if geo is None:
+            continue
+        for axis, name in enumerate("HW"):
+            kernel, pad, dilation = geo.kernel[axis], geo.pad[axis], geo.dilation[axis]
+            want = dilation * (kernel - 1)
+            if geo.stride[axis] != 1 or kernel <= 1 or pad * 2 == want:
                 continue
             fix = f"pad {want // 2}" if want % 2 == 0 else "an odd kernel"
             yield Issue(layer.where("convolution_param.pad", "convolution_param.pad_h",
                                     "convolution_param.pad_w", "convolution_param.kernel_size"),
-                        f"layer '{layer.name}': stride-1 depthwise {axis.kernel}-tap kernel "
-                        f"(dilation {axis.dilation}) with pad {axis.pad} changes the {name} size "
-                        f"by {2 * axis.pad - want}; use {fix}", layer.name)
+                        f"layer '{layer.name}': stride-1 depthwise {kernel}-tap kernel "
+                        f"(dilation {dilation}) with pad {pad} changes the {name} size "
+                        f"by {2 * pad - want}; use {fix}", layer.name)
             break

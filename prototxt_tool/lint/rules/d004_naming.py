@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from prototxt_tool.lint.context import PhaseView
 from prototxt_tool.lint.registry import Issue, rule
-from prototxt_tool.lint.rules._conv import CONV_TYPES, axes, is_depthwise, is_pointwise
+from prototxt_tool.lint.rules._conv import CONV_TYPES, geometry, is_depthwise, is_pointwise
 
 
 @rule(
@@ -35,7 +35,8 @@ def check(view: PhaseView) -> Iterator[Issue]:
                         f"{group}, num_output {layer.param.convolution_param.num_output})",
                         layer.name)
         elif suffix == "sep" and not is_pointwise(layer.param):
-            k = "x".join(str(a.kernel) for a in axes(layer.param))
+            geo = geometry(layer.param)
+            k = "x".join(map(str, geo.kernel)) if geo else "non-1x1"
             yield Issue(layer.where("convolution_param.kernel_size", "convolution_param.kernel_h"),
                         f"layer '{layer.name}' is named as pointwise but is a {k} "
                         f"{layer.type}", layer.name)
