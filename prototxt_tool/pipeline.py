@@ -33,6 +33,18 @@ class LoadedNet:
     layer_trees: list[Any]  # parallel to net.layer: ParseTree of the layer in the file, or None
     phase: str
     notes: list[str]
+    kept: list[int]  # parallel to net.layer: the layer's index in the upgraded, unfiltered net
+
+
+@dataclass(slots=True)
+class UpgradedNet:
+    """A parsed and upgraded net before phase filtering: lint views it in several phases."""
+
+    source: Source
+    raw: Any
+    tree: Any
+    format: str
+    upgraded: Any  # upgrade.Upgraded: the V2 net (all phases), origins, notes
 
 
 def read_source(path: str) -> Source:
@@ -81,26 +93,39 @@ def parse_net(source: Source) -> tuple[Any, Any]:
     return net, tree
 
 
-def load_net(source: Source, phase: str = "TEST", level: int = 0,
-             stages: Sequence[str] = ()) -> LoadedNet:
-    from prototxt_tool import netstate, upgrade
+def upgrade_parsed(source: Source, raw: Any, tree: Any) -> UpgradedNet:
+    """Caffe's UpgradeNetAsNeeded on a parsed net (NetError for a legacy net it refuses)."""
+    from prototxt_tool import upgrade
 
-    raw, tree = parse_net(source)
-    fmt = upgrade.detect_format(raw)
-    up = upgrade.upgrade_net(raw)
+    return UpgradedNet(source, raw, tree, upgrade.detect_format(raw), upgrade.upgrade_net(raw))
+
+
+def select_phase(parsed: UpgradedNet, phase: str = "TEST", level: int = 0,
+                 stages: Sequence[str] = ()) -> LoadedNet:
+    """The net Caffe's FilterNet builds for this NetState; `parsed` is left unchanged."""
+    from prototxt_tool import netstate
+
+    up = parsed.upgraded
     phase = phase.upper()
     kept = netstate.filter_net(up.net, phase=phase, level=level, stages=stages)
-    net = up.net  # already a copy of `raw`: drop the other phase's layers in place
+    net = up.net
     if len(kept) != len(net.layer):
-        keep = set(kept)
-        for i in reversed(range(len(net.layer))):
-            if i not in keep:
-                del net.layer[i]
-    trees = [_origin_tree(tree, up.origins[i]) for i in kept]
-    return LoadedNet(source, raw, tree, fmt, net, trees, phase, list(up.notes))
+        net = type(up.net)()
+        net.CopyFrom(up.net)
+        del net.layer[:]
+        net.layer.extend(up.net.layer[i] for i in kept)
+    trees = [origin_tree(parsed.tree, up.origins[i]) for i in kept]
+    return LoadedNet(parsed.source, parsed.raw, parsed.tree, parsed.format, net, trees, phase,
+                     list(up.notes), kept)
 
 
-def _origin_tree(tree: Any, origin: tuple[str, int]) -> Any:
+def load_net(source: Source, phase: str = "TEST", level: int = 0,
+             stages: Sequence[str] = ()) -> LoadedNet:
+    return select_phase(upgrade_parsed(source, *parse_net(source)), phase, level, stages)
+
+
+def origin_tree(tree: Any, origin: tuple[str, int]) -> Any:
+    """Where an upgraded layer is written: its block, or the file for legacy input fields."""
     field, index = origin
     if field == "input":
         return tree

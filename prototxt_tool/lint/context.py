@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from prototxt_tool.errors import DwsepError, ParseError
-from prototxt_tool.pipeline import Source
+from prototxt_tool.pipeline import Source, UpgradedNet, origin_tree
 
 Shape = tuple[int, ...]
 PHASES = ("TEST", "TRAIN")
@@ -144,21 +144,22 @@ class LintContext:
         return str(upgrade.detect_format(self.raw))
 
     @cached_property
-    def upgraded(self) -> Any:
-        from prototxt_tool import upgrade
+    def parsed(self) -> UpgradedNet:
+        """The shared pipeline's parse -> upgrade result; each PhaseView filters it."""
+        from prototxt_tool.pipeline import upgrade_parsed
 
-        return upgrade.upgrade_net(self.raw)
+        return upgrade_parsed(self.source, self.raw, self.tree)
+
+    @property
+    def upgraded(self) -> Any:
+        return self.parsed.upgraded
 
     @cached_property
     def layers(self) -> list[Layer]:
         """Every layer of the upgraded net, in order, whatever its phase."""
         up = self.upgraded
-        return [Layer(param, self._origin_tree(origin), origin)
+        return [Layer(param, origin_tree(self.tree, origin), origin)
                 for param, origin in zip(up.net.layer, up.origins, strict=True)]
-
-    def _origin_tree(self, origin: tuple[str, int]) -> Any:
-        kind, index = origin
-        return self.tree if kind == "input" else self.tree.nested(kind, index)
 
     def raw_layer_trees(self) -> Iterator[tuple[str, int, Any]]:
         """(field, index, tree) of every layer block as written, V2 `layer` or legacy `layers`."""
@@ -186,12 +187,12 @@ class PhaseView:
     """The net Caffe would build for one phase, with lazily computed shapes."""
 
     def __init__(self, ctx: LintContext, phase: str):
-        from prototxt_tool import netstate
+        from prototxt_tool.pipeline import select_phase
 
         self.ctx = ctx
         self.phase = phase
-        kept = netstate.filter_net(ctx.upgraded.net, phase=phase)
-        self.layers: list[Layer] = [ctx.layers[i] for i in kept]
+        self.loaded = select_phase(ctx.parsed, phase)
+        self.layers: list[Layer] = [ctx.layers[i] for i in self.loaded.kept]
 
     @cached_property
     def producers(self) -> dict[str, list[int]]:
@@ -219,23 +220,13 @@ class PhaseView:
     @cached_property
     def analysis(self) -> Any:
         """analysis.analyze in collect mode: per-layer reports parallel to self.layers."""
-        from prototxt_tool import caffe_pb2
         from prototxt_tool.analysis import analyze
-        from prototxt_tool.pipeline import LoadedNet
 
         ctx = self.ctx
-        net = caffe_pb2.NetParameter()
-        net.CopyFrom(ctx.upgraded.net)
-        del net.layer[:]
-        for layer in self.layers:
-            net.layer.add().CopyFrom(layer.param)
-        loaded = LoadedNet(ctx.source, ctx.raw, ctx.tree, ctx.format, net,
-                           [layer.tree for layer in self.layers], self.phase,
-                           list(ctx.upgraded.notes))
         tops = set(self.producers)
         inputs = {k: v for k, v in ctx.options.input_shapes.items() if k in tops}
         blobs = {k: v for k, v in ctx.options.blob_shapes.items() if k in tops}
-        return analyze(loaded, input_shapes=inputs, blob_shapes=blobs, errors="collect")
+        return analyze(self.loaded, input_shapes=inputs, blob_shapes=blobs, errors="collect")
 
     def bottom_shapes(self, i: int) -> list[Shape | None]:
         """Shapes of layer i's bottoms as the analyzer saw them (None: unknown)."""
