@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prototxt_tool import __version__
+from prototxt_tool.escape import github_data, github_prop
 from prototxt_tool.lint.engine import Finding
 from prototxt_tool.lint.registry import all_rules
 
@@ -44,17 +45,10 @@ def render_github(findings: list[Finding], files: int, unusable: int = 0) -> str
     """GitHub Actions workflow commands; values escaped as the runner expects."""
     out = []
     for f in findings:
-        props = f"file={_prop(f.path)},line={f.line},col={f.column},title={_prop(f.code)}"
-        out.append(f"::{GITHUB_LEVEL[f.severity]} {props}::{_data(f.message)}")
+        props = (f"file={github_prop(f.path)},line={f.line},col={f.column},"
+                 f"title={github_prop(f.code)}")
+        out.append(f"::{GITHUB_LEVEL[f.severity]} {props}::{github_data(f.message)}")
     return "\n".join(out) + ("\n" if out else "")
-
-
-def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _prop(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render_sarif(findings: list[Finding], files: int, unusable: int = 0) -> str:
