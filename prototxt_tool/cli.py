@@ -25,14 +25,34 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "rule": ("prototxt_tool.commands.lint", "rule", "Show the documentation of a lint rule."),
     "upgrade": ("prototxt_tool.commands.upgrade", "upgrade",
                 "Rewrite a V0/V1 (legacy) prototxt in the current format."),
+    "schema": ("prototxt_tool.commands.schema", "schema",
+               "Print the caffe.proto schema dwsep reads nets with."),
 }
+
+
+def version_text() -> str:
+    """dwsep's version, and what a bug report needs besides: protobuf's version and backend.
+
+    The backend (upb, cpp or python) decides speed and, in corner cases, behaviour; importing
+    api_implementation costs a few milliseconds, not the schema's forty. The line starts with
+    `dwsep X.Y.Z` so scripts can still read the version from its second word.
+    """
+    try:
+        from google.protobuf import __version__ as pb_version
+        from google.protobuf.internal import api_implementation
+
+        protobuf = f"protobuf {pb_version}, {api_implementation.Type()} backend"
+    except ImportError:  # a broken install: still answer; the line says what is wrong
+        protobuf = "protobuf not installed"
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"dwsep {__version__} ({protobuf}; Python {python})\n"
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run dwsep. Called without argv (the console script), it ends the process itself."""
     args = sys.argv[1:] if argv is None else argv
     if args == ["--version"] or args == ["-V"]:
-        sys.stdout.write(f"dwsep {__version__}\n")
+        sys.stdout.write(version_text())
         return
     from prototxt_tool.commands import build_cli
 

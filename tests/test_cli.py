@@ -40,7 +40,9 @@ def layer_names(out: str) -> list[str]:
 
 def test_version_without_importing_click(capsys: pytest.CaptureFixture[str]) -> None:
     main(["--version"])
-    assert capsys.readouterr().out == f"dwsep {__version__}\n"
+    out = capsys.readouterr().out
+    assert out.startswith(f"dwsep {__version__} (protobuf ")
+    assert " backend; Python " in out and out.count("\n") == 1
 
 
 def test_python_dash_m_and_help() -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from prototxt_tool import __version__
 from prototxt_tool.errors import DwsepError
 
 HELP = """\
@@ -41,6 +40,19 @@ class LazyGroup(click.Group):
         module, attr, _ = self.lazy[cmd_name]
         return getattr(importlib.import_module(module), attr)
 
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        # click suggests close option names but not command names; a typo of a command
+        # ("analzye") deserves the same help.
+        name = args[0] if args else ""
+        if args and name not in self.lazy and not name.startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(name, list(self.lazy), n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Uses the short help kept in cli.COMMANDS so `dwsep --help` imports no subcommand.
         rows = [(name, short) for name, (_, _, short) in self.lazy.items()]
@@ -66,10 +78,19 @@ def _positioned(err: DwsepError) -> bool:
     return bool(getattr(err, "filename", None))
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from prototxt_tool.cli import version_text
+
+        click.echo(version_text(), nl=False)
+        ctx.exit()
+
+
 def build_cli(lazy: dict[str, tuple[str, str, str]]) -> click.Group:
     @click.group(cls=LazyGroup, lazy=lazy, help=HELP,
                  context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-    @click.version_option(__version__, "-V", "--version", prog_name="dwsep")
+    @click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True,
+                  callback=_print_version, help="Show dwsep's and protobuf's versions and exit.")
     def cli() -> None:
         pass
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from prototxt_tool.commands import complete
 from prototxt_tool.errors import UsageError
 
 # Options that only make sense for one model or one phase; naming them elsewhere is a mistake
@@ -60,7 +61,7 @@ Examples:
 
 Channels scale as TensorFlow's reference code does: v1 max(int(c*alpha), 8), v2 the nearest
 multiple of 8 (never 10% below c*alpha). See docs/gen.md.""")
-@click.argument("model", required=False)
+@click.argument("model", required=False, shell_complete=complete.models)
 @click.option("--list", "list_", is_flag=True, help="List the models and exit.")
 @click.option("-a", "--width-multiplier", "alpha", type=float, default=1.0, show_default=True,
               help="Width multiplier alpha, in (0, 1.5].")

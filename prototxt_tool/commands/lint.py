@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from prototxt_tool.commands import complete
 from prototxt_tool.errors import UsageError
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -22,11 +23,14 @@ see 'dwsep lint --list-rules' and 'dwsep rule CODE'.
               help="Output format.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit status 1 [default: error].")
-@click.option("--select", multiple=True, metavar="CODES",
+@click.option("--select", multiple=True, shell_complete=complete.rule_codes,
+              metavar="CODES",
               help="Only these rule codes or prefixes (comma-separated; replaces the config).")
-@click.option("--extend-select", multiple=True, metavar="CODES",
+@click.option("--extend-select", multiple=True, shell_complete=complete.rule_codes,
+              metavar="CODES",
               help="Rule codes or prefixes to enable in addition.")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or prefixes to skip.")
+@click.option("--ignore", multiple=True, shell_complete=complete.rule_codes, metavar="CODES",
+              help="Rule codes or prefixes to skip.")
 @click.option("--phase", type=click.Choice(["test", "train", "all"], case_sensitive=False),
               default="all", show_default=True,
               help="Phase(s) whose net the graph/shape rules check ('all': TEST, and TRAIN "
@@ -67,7 +71,7 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, select: tuple[st
 
 
 @click.command(help="Show the documentation of a lint rule: what it finds, why, examples.")
-@click.argument("code")
+@click.argument("code", shell_complete=complete.rule_codes)
 def rule(code: str) -> None:
     from prototxt_tool.lint import all_rules, get_rule
 
