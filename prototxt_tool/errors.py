@@ -69,3 +69,7 @@ class InputShapeNeeded(ShapeError):
 
 class UsageError(DwsepError):
     """A bad option value or an unreadable path."""
+
+
+class SolverGiven(UsageError):
+    """A solver file where a net was expected: one line saying so (`analyze`, `upgrade`)."""

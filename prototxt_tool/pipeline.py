@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prototxt_tool.errors import UsageError
+from prototxt_tool.errors import ParseError, SolverGiven, UsageError
 
 
 @dataclass(slots=True)
@@ -89,7 +89,15 @@ def parse_net(source: Source) -> tuple[Any, Any]:
     from prototxt_tool import caffe_pb2, textformat
 
     net = caffe_pb2.NetParameter()
-    tree = textformat.parse(source.text, net, filename=source.filename)
+    try:
+        tree = textformat.parse(source.text, net, filename=source.filename)
+    except ParseError:
+        from prototxt_tool.solver import looks_like_solver
+
+        if not looks_like_solver(source.text):
+            raise
+        raise SolverGiven(f"{source.filename}: a Caffe solver (SolverParameter), not a net; "
+                          "give the net file its `net:` field names") from None
     return net, tree
 
 

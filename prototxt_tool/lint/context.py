@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from prototxt_tool.errors import DwsepError, ParseError
+from prototxt_tool.errors import DwsepError, ParseError, SolverGiven
 from prototxt_tool.pipeline import Source, UpgradedNet, origin_tree
 
 Shape = tuple[int, ...]
@@ -101,12 +101,21 @@ class LintContext:
         self.options = options or LintOptions()
         self.lines = source.text.splitlines()
         self.parse_error: ParseError | None = None
-        self.raw: Any = None
+        self.raw: Any = None  # NetParameter, or SolverParameter when kind == "solver"
         self.tree: Any = None
-        try:
-            from prototxt_tool.pipeline import parse_net
+        self.kind = "net"
+        from prototxt_tool.pipeline import parse_net
 
+        try:
             self.raw, self.tree = parse_net(source)
+        except SolverGiven:
+            from prototxt_tool.solver import parse_solver
+
+            self.kind = "solver"
+            try:
+                self.raw, self.tree = parse_solver(source.text, source.filename)
+            except ParseError as err:
+                self.parse_error = err
         except ParseError as err:
             self.parse_error = err
 
@@ -124,7 +133,10 @@ class LintContext:
     @cached_property
     def load_error(self) -> DwsepError | None:
         """Why per-net rules cannot run: a parse or upgrade error, or a layer Caffe's FilterNet
-        rejects (include and exclude together, reported by P006)."""
+        rejects (include and exclude together, reported by P006). A solver has no layers:
+        its rules need only the parse."""
+        if self.kind == "solver":
+            return self.parse_error
         if self.parse_error is not None or self.upgrade_error is not None:
             return self.parse_error or self.upgrade_error
         try:

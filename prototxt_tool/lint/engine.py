@@ -43,7 +43,7 @@ def lint_source(source: Source, config: LintConfig,
                 options: LintOptions | None = None) -> list[Finding]:
     """All findings for one file's text, suppressions applied, sorted by position."""
     ctx = LintContext(source, options)
-    rules = [r for r in all_rules() if config.enabled(r.code)]
+    rules = [r for r in all_rules() if config.enabled(r.code) and ctx.kind in r.kinds]
     findings = _run(ctx, [r for r in rules if r.stage != "suppress"])
     suppressions = parse_suppressions(ctx.lines, _layer_blocks(ctx))
     kept = [f for f in findings if not _suppressed(f, suppressions)]
@@ -56,7 +56,8 @@ def lint_source(source: Source, config: LintConfig,
 
 def _run(ctx: LintContext, rules: list[RuleInfo]) -> list[Finding]:
     merged: dict[tuple[str, int, int, str | None], tuple[Finding, list[str]]] = {}
-    phase_names = [v.phase for v in ctx.phases] if ctx.load_error is None else []
+    nets = ctx.load_error is None and ctx.kind == "net"
+    phase_names = [v.phase for v in ctx.phases] if nets else []
     for rule in rules:
         for phase, issue in _issues(ctx, rule):
             finding = _finding(ctx, rule, issue)
@@ -99,7 +100,7 @@ def _replace_message(f: Finding, message: str) -> Finding:
 
 
 def _layer_blocks(ctx: LintContext) -> list[tuple[int, int]]:
-    if ctx.parse_error is not None:
+    if ctx.parse_error is not None or ctx.kind != "net":
         return []
     return [(t.span.line, t.span.end_line) for _, _, t in ctx.raw_layer_trees() if t is not None]
 

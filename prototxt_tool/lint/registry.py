@@ -15,6 +15,7 @@ from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 STAGES = ("text", "net", "phase", "suppress")
+KINDS = ("net", "solver")  # what a file is (see prototxt_tool.solver); rules say which they check
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class RuleInfo:
     #   "phase"    - once per checked phase: check(view: PhaseView); repeats are merged
     #   "suppress" - after suppressions are applied: check(ctx, suppressions, config)
     stage: str = "net"
+    kinds: tuple[str, ...] = ("net",)
 
     def doc(self) -> str:
         """The text `dwsep rule CODE` prints."""
@@ -63,18 +65,20 @@ _loaded = False
 
 
 def rule(code: str, name: str, severity: str, *, summary: str, why: str, bad: str, good: str,
-         stage: str = "net") -> Callable[[Check], Check]:
+         stage: str = "net", kinds: tuple[str, ...] = ("net",)) -> Callable[[Check], Check]:
     """Register the decorated check under `code`; metadata lives beside the code it documents."""
     if severity not in SEVERITIES:
         raise ValueError(f"bad severity {severity!r} for {code}")
     if stage not in STAGES:
         raise ValueError(f"bad stage {stage!r} for {code}")
+    if not kinds or set(kinds) - set(KINDS):
+        raise ValueError(f"bad kinds {kinds!r} for {code}")
 
     def deco(fn: Check) -> Check:
         if code in _RULES:
             raise RuntimeError(f"lint rule {code} registered twice")
         _RULES[code] = RuleInfo(code, name, severity, summary, _dedent(why), _dedent(bad),
-                                _dedent(good), fn, stage)
+                                _dedent(good), fn, stage, tuple(kinds))
         return fn
 
     return deco

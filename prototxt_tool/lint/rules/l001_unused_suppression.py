@@ -12,7 +12,7 @@ from prototxt_tool.lint.suppress import Suppression
 
 
 @rule(
-    "L001", "unused-suppression", "warning", stage="suppress",
+    "L001", "unused-suppression", "warning", stage="suppress", kinds=("net", "solver"),
     summary="Suppression comment that silences no finding, or names an unknown code.",
     why="""
         Suppressions outlive the problem they hid; once the net is fixed a stale one would

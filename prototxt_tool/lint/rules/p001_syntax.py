@@ -10,7 +10,7 @@ from prototxt_tool.lint.rules._parse import parse_issue
 
 
 @rule(
-    "P001", "syntax-error", "error", stage="text",
+    "P001", "syntax-error", "error", stage="text", kinds=("net", "solver"),
     summary="Text-format syntax error (unbalanced braces, missing colon, bad token).",
     why="""Caffe refuses the whole file; nothing after the error is even read.""",
     bad="""

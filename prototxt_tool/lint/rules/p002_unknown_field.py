@@ -10,7 +10,7 @@ from prototxt_tool.lint.rules._parse import parse_issue
 
 
 @rule(
-    "P002", "unknown-field", "error", stage="text",
+    "P002", "unknown-field", "error", stage="text", kinds=("net", "solver"),
     summary="Field that does not exist in caffe.proto (a typo, or a fork-only field).",
     why="""Caffe aborts while reading the net; a misspelt field is never silently ignored.""",
     bad="""

@@ -10,7 +10,7 @@ from prototxt_tool.lint.rules._parse import parse_issue
 
 
 @rule(
-    "P003", "wrong-value-type", "error", stage="text",
+    "P003", "wrong-value-type", "error", stage="text", kinds=("net", "solver"),
     summary="Value of the wrong type for its field (text for a number, 1.5 for an int).",
     why="""Caffe aborts while reading the net.""",
     bad="""

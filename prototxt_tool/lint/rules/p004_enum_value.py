@@ -10,7 +10,7 @@ from prototxt_tool.lint.rules._parse import parse_issue
 
 
 @rule(
-    "P004", "unknown-enum-value", "error", stage="text",
+    "P004", "unknown-enum-value", "error", stage="text", kinds=("net", "solver"),
     summary="Enum value that does not exist (e.g. pool: AVERAGE instead of AVE).",
     why="""Caffe aborts while reading the net; enum names are case-sensitive and exact.""",
     bad="""

@@ -10,7 +10,7 @@ from prototxt_tool.lint.rules._parse import parse_issue
 
 
 @rule(
-    "P005", "duplicate-field", "error", stage="text",
+    "P005", "duplicate-field", "error", stage="text", kinds=("net", "solver"),
     summary="Non-repeated field given twice in one message.",
     why="""Caffe's parser rejects it; a second kernel_size meant for kernel_w is a classic slip.""",
     bad="""
