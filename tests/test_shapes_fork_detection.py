@@ -225,3 +225,123 @@ def test_smooth_l1_loss() -> None:
 ])
 def test_smooth_l1_loss_errors(bottoms: tuple[Shape, ...], match: str) -> None:
     fails(SMOOTH_L1, *bottoms, match=match)
+
+
+# --- AnnotatedData -----------------------------------------------------------------------
+
+ANNOTATED = ('type: "AnnotatedData" top: "data" top: "label" data_param {{ batch_size: 8 }} '
+             'transform_param {{ {} }}')
+WARP = "resize_param { resize_mode: WARP height: 240 width: 320 }"
+
+
+def run_with(text: str, overrides: dict[str, Shape]) -> LayerCost:
+    layer = text_format.Parse(text, caffe_pb2.LayerParameter())
+    rule = rule_for(layer.type)
+    assert rule is not None
+    return rule(LayerContext(layer, [], overrides))
+
+
+def test_annotated_data_size_from_resize_param_channels_from_the_user() -> None:
+    from prototxt_tool.errors import InputShapeNeeded
+
+    with pytest.raises(InputShapeNeeded, match=r"batch_size 8 and resize_param 240x320 known, "
+                                               r"channels not; pass --input-shape "
+                                               r"data=8,C,240,320"):
+        run(ANNOTATED.format(WARP))
+    cost = run_with(ANNOTATED.format(WARP), {"data": (-1, 3, -1, -1)})
+    assert cost.tops == [(8, 3, 240, 320), None]  # the label rows depend on the boxes
+    assert cost.kind == "input" and cost.ops == 0
+
+
+def test_annotated_data_known_channels_crop_and_label_override() -> None:
+    text = ANNOTATED.format(f"force_color: true crop_size: 200 {WARP}")
+    assert run(text).tops == [(8, 3, 200, 200), None]
+    cost = run_with(text, {"label": (1, 1, 5, 8)})
+    assert cost.tops[1] == (1, 1, 5, 8)
+    grey = ANNOTATED.format("force_gray: true resize_param { height: 300 width: 300 }")
+    assert run(grey).tops[0] == (8, 1, 300, 300)
+
+
+def test_annotated_data_unknown_sizes() -> None:
+    from prototxt_tool.errors import InputShapeNeeded
+
+    # FIT_SMALL_SIZE keeps each image's aspect ratio; no resize at all keeps its size.
+    fit = ANNOTATED.format("force_color: true resize_param { resize_mode: FIT_SMALL_SIZE "
+                           "height: 300 width: 300 }").replace("batch_size: 8", "batch_size: 1")
+    with pytest.raises(InputShapeNeeded, match="height, width not"):
+        run(fit)
+    with pytest.raises(InputShapeNeeded, match="height, width not"):
+        run(ANNOTATED.format("force_color: true"))
+
+
+def test_annotated_data_errors() -> None:
+    fails(ANNOTATED.format("resize_param { resize_mode: FIT_SMALL_SIZE height: 3 width: 3 }"),
+          match="FIT_SMALL_SIZE supports batch_size 1 only, got 8")
+    fails(ANNOTATED.format(f"crop_size: 400 {WARP}"), match="larger than the resized image")
+    fails('type: "AnnotatedData" top: "data" bottom: "x"', (1,), match="bottom")
+
+
+# --- MultiBoxLoss ------------------------------------------------------------------------
+
+MULTIBOX = ('type: "MultiBoxLoss" bottom: "loc" bottom: "conf" bottom: "prior" '
+            'bottom: "label" top: "loss" multibox_loss_param {{ {} }}')
+# 10 priors (the prior blob's height / 4), 21 classes, shared locations.
+MB_LOC, MB_CONF, MB_PRIORS, MB_GT = (2, 40), (2, 210), (1, 2, 40), (1, 1, 3, 8)
+
+
+def test_multibox_loss_is_a_scalar_and_accepts_unknown_ground_truth() -> None:
+    cost = run(MULTIBOX.format("num_classes: 21"), MB_LOC, MB_CONF, MB_PRIORS, MB_GT)
+    assert cost.tops == [()] and cost.kind == "loss"
+    assert cost.ops is None  # matching depends on the boxes
+    assert run(MULTIBOX.format("num_classes: 21"), MB_LOC, MB_CONF, MB_PRIORS, None).tops == [()]
+    unshared = MULTIBOX.format("num_classes: 21 share_location: false mining_type: NONE")
+    assert run(unshared, (2, 840), MB_CONF, MB_PRIORS, MB_GT).tops == [()]
+
+
+def test_multibox_loss_unknown_predictions_are_unknown() -> None:
+    with pytest.raises(UnknownShape):
+        run(MULTIBOX.format("num_classes: 21"), None, MB_CONF, MB_PRIORS, MB_GT)
+
+
+@pytest.mark.parametrize(("params", "bottoms", "match"), [
+    ("", (MB_LOC, MB_CONF, MB_PRIORS, MB_GT), "must provide num_classes"),
+    ("num_classes: 0", (MB_LOC, MB_CONF, MB_PRIORS, MB_GT), "not be less than 1"),
+    ("num_classes: 21 background_label_id: 21", (MB_LOC, MB_CONF, MB_PRIORS, MB_GT),
+     r"within \[0, 21\) for Softmax"),
+    ("num_classes: 21 share_location: false", (MB_LOC, MB_CONF, MB_PRIORS, MB_GT),
+     "negative mining needs share_location"),
+    ("num_classes: 21 do_neg_mining: false", (MB_LOC, MB_CONF, MB_PRIORS, MB_GT), "contradicts"),
+    ("num_classes: 21", ((2, 44), MB_CONF, MB_PRIORS, MB_GT), "do not match the 44 location"),
+    ("num_classes: 21", (MB_LOC, (2, 200), MB_PRIORS, MB_GT), "do not match the 200 confidence"),
+    ("num_classes: 21", (MB_LOC, (3, 210), MB_PRIORS, MB_GT), "differ in num"),
+])
+def test_multibox_loss_errors(params: str, bottoms: tuple[Shape, ...], match: str) -> None:
+    fails(MULTIBOX.format(params), *bottoms, match=match)
+
+
+def test_multibox_loss_needs_four_bottoms() -> None:
+    fails(MULTIBOX.format("num_classes: 21"), MB_LOC, MB_CONF, MB_PRIORS, match="bottom")
+
+
+# --- DetectionEvaluate -------------------------------------------------------------------
+
+EVALUATE = ('type: "DetectionEvaluate" bottom: "det" bottom: "label" top: "eval" '
+            'detection_evaluate_param {{ {} }}')
+
+
+def test_detection_evaluate_top_depends_on_the_detections() -> None:
+    cost = run(EVALUATE.format("num_classes: 21"), None, None)
+    assert cost.tops == [None] and cost.ops is None and cost.kind == "detection"
+    assert run(EVALUATE.format("num_classes: 21"), (1, 1, 100, 7), (1, 1, 4, 8)).tops == [None]
+
+
+@pytest.mark.parametrize(("params", "bottoms", "match"), [
+    ("", (None, None), "must provide num_classes"),
+    ("num_classes: 3 overlap_threshold: 0", (None, None), "overlap_threshold must be positive"),
+    ("num_classes: 3", ((1, 1, 100, 6), None), r"detections \[1, 1, 100, 6\] must be"),
+    ("num_classes: 3", (None, (2, 1, 4, 8)), r"ground truth \[2, 1, 4, 8\] must be"),
+    ("num_classes: 3", (None,), "bottom"),
+])
+def test_detection_evaluate_errors(params: str, bottoms: tuple[Shape | None, ...],
+                                   match: str) -> None:
+    fails(EVALUATE.format(params), *bottoms, match=match)

@@ -14,6 +14,7 @@ from typing import Any
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
 from prototxt_tool.shapes._util import blob_counts, float32, legacy_dim, legacy_nchw
+from prototxt_tool.shapes.data import NCHW, Known, resolve
 
 # --- Normalize -------------------------------------------------------------------------------
 
@@ -179,6 +180,121 @@ def _check_detection_bottoms(ctx: LayerContext, p: Any) -> None:
     if num_priors * p.num_classes != legacy_dim(conf, 1):
         raise ShapeError(f"{num_priors} priors x {p.num_classes} classes do not match the "
                          f"{legacy_dim(conf, 1)} confidence predictions {list(conf)}")
+
+
+# --- AnnotatedData ---------------------------------------------------------------------------
+
+
+@register("AnnotatedData")
+def annotated_data(ctx: LayerContext) -> LayerCost:
+    """Image + box reader of SSD (weiliu89/caffe, src/caffe/layers/annotated_data_layer.cpp,
+    shapes from DataTransformer::InferBlobShape and util/im_transforms.cpp InferNewSize).
+
+    The batch samplers crop each image at random, then transform_param.resize_param warps
+    the crop to height x width, so the data top is batch_size x C x height x width (crop_h/
+    crop_w or crop_size, when given, win). FIT_SMALL_SIZE keeps the image's aspect ratio,
+    so its size is the image's (unknown here) and the fork allows only batch_size 1 for it.
+    Channels are the database's (3 or 1 only with force_color/force_gray), so, as for
+    Data, what the layer does not say must come from --input-shape.
+
+    The label top holds one row of 8 values per ground-truth box of the batch
+    ([1, 1, boxes, 8]) or, for records without annotation type, one label per image
+    ([batch_size]); either depends on the data, so it is unknown unless given.
+    """
+    blob_counts(ctx, bottoms=(0, 0), tops=(1, 2))
+    layer = ctx.layer
+    transform = layer.transform_param
+    batch = layer.data_param.batch_size
+    resize = transform.resize_param if transform.HasField("resize_param") else None
+    fit_small = resize is not None and resize.resize_mode == resize.FIT_SMALL_SIZE
+    if fit_small and batch != 1:
+        raise ShapeError(f"resize_mode FIT_SMALL_SIZE supports batch_size 1 only, got {batch}")
+    facts: tuple[str, ...] = (f"batch_size {batch}",) if batch > 0 else ()
+    height: int | None = None
+    width: int | None = None
+    if resize is not None and not fit_small and resize.height and resize.width:
+        height, width = resize.height, resize.width
+        facts += (f"resize_param {height}x{width}",)
+    crop_h = transform.crop_size or transform.crop_h
+    crop_w = transform.crop_size or transform.crop_w
+    if crop_h and crop_w:
+        if height is not None and width is not None and (crop_h > height or crop_w > width):
+            raise ShapeError(f"crop {crop_h}x{crop_w} is larger than the resized image "
+                             f"{height}x{width}")
+        height, width = crop_h, crop_w
+        facts += (f"crop {crop_h}x{crop_w}",)
+    channels = 3 if transform.force_color else 1 if transform.force_gray else None
+    if channels:
+        facts += (f"force_{'color' if channels == 3 else 'gray'}",)
+    image = Known((batch or None, channels, height, width), NCHW, facts)
+    tops: list[Shape | None] = [resolve(ctx, 0, image)]
+    if len(layer.top) > 1:
+        label = layer.top[1]
+        override = ctx.overrides.get(label)
+        tops.append(None if override is None else resolve(ctx, 1, None))
+    return LayerCost(tops=tops, kind="input")
+
+
+# --- MultiBoxLoss ----------------------------------------------------------------------------
+
+
+@register("MultiBoxLoss")
+def multibox_loss(ctx: LayerContext) -> LayerCost:
+    """SSD's training loss (weiliu89/caffe, src/caffe/layers/multibox_loss_layer.cpp).
+
+    Bottoms: location predictions [N, priors * loc_classes * 4], confidences
+    [N, priors * num_classes], the prior boxes [1, 2, priors * 4] and the ground truth
+    [1, 1, boxes, 8]; the CHECKs of LayerSetUp and Reshape are repeated here (num_classes
+    given and >= 1, background_label_id inside [0, num_classes) for SOFTMAX, negative mining
+    only with share_location, and the prediction counts). The ground truth's shape is never
+    read, so it may be unknown. Top: the scalar loss. The work depends on how many boxes
+    match the ground truth, so ops are unknown.
+    """
+    blob_counts(ctx, bottoms=(4, 4), tops=(1, 1))
+    p = ctx.layer.multibox_loss_param
+    if not p.HasField("num_classes"):
+        raise ShapeError("multibox_loss_param must provide num_classes")
+    if p.num_classes < 1:
+        raise ShapeError(f"num_classes should not be less than 1, got {p.num_classes}")
+    if p.conf_loss_type == p.SOFTMAX and not p.background_label_id < p.num_classes:
+        raise ShapeError(f"background_label_id {p.background_label_id} should be within "
+                         f"[0, {p.num_classes}) for Softmax")
+    mining = p.mining_type != p.NONE
+    if p.HasField("do_neg_mining") and p.do_neg_mining != mining:
+        raise ShapeError("do_neg_mining contradicts mining_type (do_neg_mining is deprecated; "
+                         "use mining_type)")
+    if mining and not p.share_location:
+        raise ShapeError("negative mining needs share_location: true")
+    _check_detection_bottoms(ctx, p)
+    return LayerCost(tops=[()], ops=None, kind="loss")
+
+
+# --- DetectionEvaluate -----------------------------------------------------------------------
+
+
+@register("DetectionEvaluate")
+def detection_evaluate(ctx: LayerContext) -> LayerCost:
+    """Per-image true/false positives of SSD (weiliu89/caffe,
+    src/caffe/layers/detection_evaluate_layer.cpp).
+
+    Bottoms: DetectionOutput's [1, 1, detections, 7] and the ground truth [1, 1, boxes, 8],
+    checked when known. Top [1, 1, positive classes + valid detections, 5]: it depends on
+    the detections, so it is unknown, as are the ops. name_size_file is never opened. (The
+    fork misspells its bottom-count override, so Caffe checks no count; Reshape reads two.)
+    """
+    blob_counts(ctx, bottoms=(2, None), tops=(1, 1))
+    p = ctx.layer.detection_evaluate_param
+    if not p.HasField("num_classes"):
+        raise ShapeError("detection_evaluate_param must provide num_classes")
+    if not p.overlap_threshold > 0:
+        raise ShapeError(f"overlap_threshold must be positive, got {p.overlap_threshold:g}")
+    for index, what, width in ((0, "detections", 7), (1, "ground truth", 8)):
+        shape = ctx.bottoms[index]
+        if shape is not None:
+            n, c, _, w = legacy_nchw(shape)
+            if (n, c, w) != (1, 1, width):
+                raise ShapeError(f"{what} {list(shape)} must be [1, 1, rows, {width}]")
+    return LayerCost(tops=[None], ops=None, kind="detection")
 
 
 # --- ROIPooling ------------------------------------------------------------------------------
