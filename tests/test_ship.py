@@ -112,3 +112,23 @@ def test_completion_of_models_rule_codes_and_formats() -> None:
     assert "G001" in _complete("dwsep rule G00")
     assert "D001,G002" in _complete("dwsep lint --select D001,G0")
     assert _complete("dwsep analyze x --format ") [:2] == ["table", "json"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_readme_completion_lines_produce_a_script(shell: str) -> None:
+    readme = (REPO / "README.md").read_text()
+    assert f"_DWSEP_COMPLETE={shell}_source dwsep" in readme
+    done = subprocess.run([sys.executable, "-m", "prototxt_tool"],
+                          env={**os.environ, "_DWSEP_COMPLETE": f"{shell}_source"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "_DWSEP_COMPLETE" in done.stdout
+
+
+def test_the_actions_recipe_installs_from_the_repository() -> None:
+    spec = importlib.util.spec_from_file_location("run_recipe", REPO / "scripts/run_recipe.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    steps = module.recipe_steps()
+    assert any('pip install "dwsep @ git+https://' in s for s in steps)
+    assert not any("pip install dwsep\n" in s for s in steps)  # not on the package index
+    assert any("dwsep lint --format github models/" in s for s in steps)
