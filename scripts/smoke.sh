@@ -35,11 +35,11 @@ dwsep lint --format sarif mobilenet.prototxt > lint.sarif
 dwsep rule D003 | grep -q D003
 
 step "upgrade"
-dwsep upgrade "$FIX/separate/small_v1.prototxt" -o upgraded.prototxt
+dwsep upgrade "$FIX/separate/small_v1.prototxt" -o upgraded.prototxt 2> /dev/null
 dwsep analyze upgraded.prototxt > /dev/null
 
 step "separate"
-dwsep separate upgraded.prototxt -o separated.prototxt > /dev/null
+dwsep separate upgraded.prototxt -q -o separated.prototxt
 dwsep analyze separated.prototxt > /dev/null
 
 step "schema"
