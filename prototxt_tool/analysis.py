@@ -169,8 +169,7 @@ class _Walk:
         rule = self.rules.get(report.type) or rule_for(report.type)
         cost = None
         if rule is None:
-            self.warnings.append(f"layer '{report.name}': unknown layer type '{report.type}'; "
-                                 "its outputs are unknown (give them with --blob-shape)")
+            self.warnings.append(_unknown_type(report.name, report.type))
         else:
             self.rules[report.type] = rule
             with contextlib.suppress(UnknownShape):
@@ -291,3 +290,14 @@ def separable_cost(report: LayerReport) -> Separable | None:
     macs = positions * m * kernel + positions * m * n
     params = m * kernel + m * n + bias
     return Separable(macs, params, Fraction(macs, report.macs))
+
+
+def _unknown_type(name: str, type_name: str) -> str:
+    """The warning for a type without a rule; a near miss (`Relu`) gets lint G009's hint."""
+    from prototxt_tool.shapes import known_types
+    from prototxt_tool.typos import near_miss
+
+    guess = near_miss(type_name, known_types())
+    hint = f" (did you mean '{guess}'?)" if guess else ""
+    return (f"layer '{name}': unknown layer type '{type_name}'{hint}; its outputs are unknown "
+            "(give them with --blob-shape)")
