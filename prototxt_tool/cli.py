@@ -51,20 +51,47 @@ def version_text() -> str:
 def main(argv: list[str] | None = None) -> None:
     """Run dwsep. Called without argv (the console script), it ends the process itself."""
     args = sys.argv[1:] if argv is None else argv
-    if args == ["--version"] or args == ["-V"]:
-        sys.stdout.write(version_text())
-        return
-    from prototxt_tool.commands import build_cli
-
     if argv is not None:
-        build_cli(COMMANDS).main(args=args, prog_name="dwsep")
+        _run(args)
         return
+    from prototxt_tool.outputs import StreamError, guard_standard_streams
+
+    guard_standard_streams()
     try:
-        build_cli(COMMANDS).main(args=args, prog_name="dwsep")
+        _run(args)
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except StreamError as err:
+        _stream_fault(err)
+        code = 2
     _exit_now(code)
+
+
+def _run(args: list[str]) -> None:
+    if args == ["--version"] or args == ["-V"]:
+        sys.stdout.write(version_text())
+        sys.stdout.flush()
+        return
+    from prototxt_tool.commands import build_cli
+
+    build_cli(COMMANDS).main(args=args, prog_name="dwsep")
+
+
+def _stream_fault(err: Exception) -> None:
+    """One line on stderr for a failed write, if stderr itself still works.
+
+    A reader that left (`| head -1`) is normal Unix life: exit quietly, as cat and grep do.
+    """
+    if getattr(err, "broken_pipe", False) or getattr(err, "stream", "") == "stderr":
+        return
+    from prototxt_tool.outputs import StreamError
+
+    try:
+        sys.stderr.write(f"dwsep: error: {err}\n")
+        sys.stderr.flush()
+    except StreamError:
+        pass
 
 
 def _exit_now(code: int) -> None:
@@ -76,9 +103,13 @@ def _exit_now(code: int) -> None:
     """
     import os
 
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # `dwsep analyze net | head`: the reader left, nothing to report
-        code = code or 1
+    from prototxt_tool.outputs import StreamError
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except StreamError as err:  # output still buffered when the stream failed
+            if code == 0:
+                _stream_fault(err)
+                code = 2
     os._exit(code)

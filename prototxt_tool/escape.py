@@ -61,22 +61,24 @@ def visible(s: str) -> str:
 # text renders exactly as the original.
 _MD_META = "\\`*_{}[]()<>#|~&!$@^"
 _MD_TABLE = {ord(c): "\\" + c for c in _MD_META}
-# Characters that start a block (list item, heading underline, quote) only at a line's start.
-_MD_LEADING = "-+="
+# A list item, thematic break or setext underline starts with one of these, followed by a
+# space or the end of the line (or more of the same: `---`). Only a line's start can be one.
+_MD_BLOCK = "-+="
 
 
 def markdown(s: str) -> str:
     """`s` as inert Markdown text, safe in a table cell, a list item or a heading.
 
     A name can neither forge a table row (`|`, newlines), nor open markup or raw HTML
-    (`<script>`), nor mention a user (`@`) or reference an issue (`#`).
+    (`<script>`), nor mention a user (`@`) or reference an issue (`#`), nor, at the start of
+    a list item, open a nested list or a rule (`- x`, `1. x`, `---`).
     """
     out = visible(s).translate(_MD_TABLE)
-    if out and out[0] in _MD_LEADING:
+    head = out[:1]
+    if head and head in _MD_BLOCK and (out[1:2] in ("", " ") or not out.strip(head + " ")):
         return "\\" + out
-    # "1. x" / "1) x" at a line's start is an ordered list item.
     digits = len(out) - len(out.lstrip("0123456789"))
-    if digits and out[digits:digits + 1] in (".", ")"):
+    if digits and out[digits:digits + 1] in (".", ")") and out[digits + 1:digits + 2] in ("", " "):
         return out[:digits] + "\\" + out[digits:]
     return out
 

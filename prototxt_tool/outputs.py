@@ -3,15 +3,84 @@
 A failed run must never leave a half-written file behind, so output goes to a temporary file
 in the destination directory (same filesystem, so os.replace is atomic) and is renamed only
 once complete. tempfile is imported only when a file is written: start-up time counts.
+
+The standard streams can fail too (`> /dev/full`, `| head -1`, `>&-`): the console script
+wraps them in GuardedStream, which turns any such failure into one StreamError that cli.main
+reports in one line, instead of an OSError or AttributeError traceback from wherever the
+write happened (click's help, a renderer, the final flush).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
+from typing import Any, TextIO
 
 from prototxt_tool.errors import UsageError
+
+
+class StreamError(Exception):
+    """Writing stdout or stderr failed: the disk is full, the reader left, or it is closed.
+
+    Not a DwsepError: it is neither the input's fault nor something a command can recover
+    from, so only cli.main handles it (after which nothing more is written to that stream).
+    """
+
+    def __init__(self, stream: str, err: OSError | None):
+        self.stream = stream
+        self.broken_pipe = isinstance(err, BrokenPipeError) or (
+            err is not None and err.errno == errno.EPIPE)
+        reason = "it is closed" if err is None else (err.strerror or str(err))
+        super().__init__(f"cannot write to {stream}: {reason}")
+
+
+class GuardedStream:
+    """A text stream that raises StreamError where the real one raises OSError or is None.
+
+    Python sets sys.stdout to None when the process starts with file descriptor 1 closed;
+    this stands in for it so that the first write reports that instead of an AttributeError.
+    Everything else (encoding, isatty, buffer, ...) is the real stream's.
+    """
+
+    def __init__(self, name: str, stream: TextIO | None):
+        self._name = name
+        self._stream = stream
+        self.encoding = stream.encoding if stream is not None else "utf-8"
+        self.errors = stream.errors if stream is not None else "strict"
+
+    def write(self, text: str) -> int:
+        if self._stream is None:
+            raise StreamError(self._name, None)
+        try:
+            return self._stream.write(text)
+        except OSError as err:
+            raise StreamError(self._name, err) from None
+
+    def flush(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except OSError as err:
+            raise StreamError(self._name, err) from None
+
+    def isatty(self) -> bool:
+        return self._stream is not None and self._stream.isatty()
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._stream is None:
+            raise AttributeError(attr)
+        return getattr(self._stream, attr)
+
+
+def guard_standard_streams() -> None:
+    """Make stream faults of stdout/stderr one catchable StreamError (console script only)."""
+    if not isinstance(sys.stdout, GuardedStream):
+        sys.stdout = GuardedStream("stdout", sys.stdout)  # type: ignore[assignment]
+    if not isinstance(sys.stderr, GuardedStream):
+        sys.stderr = GuardedStream("stderr", sys.stderr)  # type: ignore[assignment]
 
 
 def write_output(path: str | None, text: str) -> None:

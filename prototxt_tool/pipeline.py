@@ -50,8 +50,13 @@ class UpgradedNet:
 def read_source(path: str) -> Source:
     """Read a prototxt as text; every way a path can be unusable becomes one UsageError line."""
     if path == "-":
-        data = sys.stdin.buffer.read()
         name = "<stdin>"
+        if sys.stdin is None:  # started with file descriptor 0 closed (`<&-`)
+            raise UsageError(f"{name}: standard input is closed")
+        try:
+            data = sys.stdin.buffer.read()
+        except OSError as err:
+            raise UsageError(f"{name}: cannot read: {err.strerror or err}") from None
     else:
         p = Path(path)
         name = path

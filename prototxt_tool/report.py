@@ -14,6 +14,7 @@ from typing import Any
 
 from prototxt_tool import __version__
 from prototxt_tool.analysis import WEIGHTED_KINDS, Analysis, LayerReport
+from prototxt_tool.escape import csv_cell, markdown, visible
 from prototxt_tool.shapes import Shape
 
 JSON_SCHEMA_VERSION = 1
@@ -121,8 +122,11 @@ def to_csv(a: Analysis, flops: bool = False) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, *(["flops"] if flops else [])])
     for r in a.layers:
-        row = [r.name, r.type, r.kind, ";".join(b.name for b in r.bottoms),
-               ";".join(b.name for b in r.tops), ";".join(shape_str(b.shape) for b in r.tops),
+        # Names are untrusted: csv_cell shows control characters and defuses formulas.
+        row = [csv_cell(r.name), csv_cell(r.type), r.kind,
+               csv_cell(";".join(b.name for b in r.bottoms)),
+               csv_cell(";".join(b.name for b in r.tops)),
+               ";".join(shape_str(b.shape) for b in r.tops),
                _blank(r.params), _blank(r.learnable),
                "" if r.param_shapes is None else ";".join(shape_str(s) for s in r.param_shapes),
                _blank(r.macs), _blank(r.ops), _blank(r.activations)]
@@ -147,10 +151,12 @@ def _layer_rows(a: Analysis, flops: bool) -> list[list[str]]:
              human(None if r.macs is None else k * r.macs), human(r.params)] for r in a.layers]
 
 
-def _header_lines(a: Analysis, flops: bool) -> list[str]:
-    lines = [f"{a.net or '(unnamed net)'}  {a.filename}  phase {a.phase}  format {a.format}"]
+def _header_lines(a: Analysis, flops: bool, esc: Callable[[str], str] = visible) -> list[str]:
+    """The lines above the table; `esc` is the output format's escape for net-supplied text."""
+    net = esc(a.net) if a.net else "(unnamed net)"
+    lines = [f"{net}  {esc(a.filename)}  phase {a.phase}  format {a.format}"]
     for b in a.inputs:
-        lines.append(f"input {b.name}: {shape_str(b.shape)}")
+        lines.append(f"input {esc(b.name)}: {shape_str(b.shape)}")
     if flops:
         lines.append("FLOPs = 2 x MACs (a multiply and an add counted apart), conv/deconv/FC only")
     else:
@@ -161,7 +167,7 @@ def _header_lines(a: Analysis, flops: bool) -> list[str]:
     return lines
 
 
-def _total_lines(a: Analysis, flops: bool) -> list[str]:
+def _total_lines(a: Analysis, flops: bool, esc: Callable[[str], str] = visible) -> list[str]:
     t = a.total
     k = 2 if flops else 1
     lines = [
@@ -172,7 +178,7 @@ def _total_lines(a: Analysis, flops: bool) -> list[str]:
     ]
     if t.unknown:
         lines.append(f"Unknown figures in {len(t.unknown)} layer(s), not in the totals: "
-                     + ", ".join(t.unknown[:5]) + (" ..." if len(t.unknown) > 5 else ""))
+                     + ", ".join(map(esc, t.unknown[:5])) + (" ..." if len(t.unknown) > 5 else ""))
     return lines
 
 
@@ -219,7 +225,7 @@ def _table(head: list[str], rows: list[list[str]], widths: list[int], right: set
     def line(cells: list[str]) -> str:
         out = []
         for i, (cell, w) in enumerate(zip(cells, widths, strict=True)):
-            cell = _fit(cell, w)
+            cell = _fit(visible(cell), w)  # escaped first, so the width is what is shown
             out.append(cell.rjust(w) if i in right else cell.ljust(w))
         return "  ".join(out).rstrip()
 
@@ -243,20 +249,23 @@ def to_table(a: Analysis, flops: bool = False) -> str:
 
 
 def to_markdown(a: Analysis, flops: bool = False) -> str:
-    def md(head: list[str], rows: list[list[str]]) -> list[str]:
-        esc = [[c.replace("|", "\\|") for c in r] for r in [head, *rows]]
-        return (["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(head)]
-                + ["| " + " | ".join(r) + " |" for r in esc[1:]])
+    def md(head: list[str], rows: list[list[str]], names: int = 0) -> list[str]:
+        # The first `names` columns hold net-supplied text; the others are dwsep's own numbers.
+        esc = [[markdown(c) if i < names else c for i, c in enumerate(r)] for r in rows]
+        return (["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+                + ["| " + " | ".join(r) + " |" for r in esc])
 
     unit = _unit(flops)
-    lines = [f"# {a.net or a.filename}", ""] + [f"- {x}" for x in _header_lines(a, flops)] + [""]
-    lines += md([*LAYER_HEAD[:4], unit, "params"], _layer_rows(a, flops)) + [""]
-    lines += [f"- {x}" for x in _total_lines(a, flops)] + [""]
+    lines = [f"# {markdown(a.net or a.filename)}", ""]
+    lines += [f"- {x}" for x in _header_lines(a, flops, markdown)] + [""]
+    lines += md([*LAYER_HEAD[:4], unit, "params"], _layer_rows(a, flops), names=3) + [""]
+    lines += [f"- {x}" for x in _total_lines(a, flops, markdown)] + [""]
     lines += md(["kind", "layers", unit, "share", "params", "share"], _breakdown_rows(a, flops))
     sep = _separable_rows(a, flops)
     if sep:
         lines += ["", "Depthwise-separable replacement of each standard KxK convolution:", ""]
-        lines += md([*SEPARABLE_HEAD[:3], f"{unit} now", "separable", "ratio 1/N+1/K²"], sep)
+        lines += md([*SEPARABLE_HEAD[:3], f"{unit} now", "separable", "ratio 1/N+1/K²"], sep,
+                    names=1)
     return "\n".join(lines) + "\n"
 
 

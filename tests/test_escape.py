@@ -89,16 +89,16 @@ def _unescaped_markdown(s: str) -> str:
     return "".join(bare)
 
 
-@pytest.mark.parametrize("name", HOSTILE + PLAIN + ["# head", "- item", "1. item", "*b* _i_",
-                                                      "[x](javascript:alert(1))", "@user #12",
-                                                      "~~s~~ `code` $x$ &lt;"])
+@pytest.mark.parametrize("name", HOSTILE + PLAIN + [
+    "# head", "- item", "1. item", "*b* _i_", "-", "= =", "3)", "[x](javascript:alert(1))",
+    "@user #12", "~~s~~ `code` $x$ &lt;"])
 def test_markdown_is_inert(name: str) -> None:
     out = escape.markdown(name)
     assert _clean(out) and "\n" not in out
     bare = _unescaped_markdown(out)
     assert not set(bare) & set("\\`*_{}[]()<>#|~&!$@^")
-    assert out[:1] not in ("-", "+", "=")
-    assert not re.match(r"[0-9]+[.)]", out)  # an ordered list item
+    assert not re.match(r"[-+=]( |$)|[-+= ]+$", out)  # a list item, rule or underline
+    assert not re.match(r"[0-9]+[.)]( |$)", out)  # an ordered list item
 
 
 def test_markdown_cannot_forge_a_row_or_html() -> None:
@@ -106,6 +106,9 @@ def test_markdown_cannot_forge_a_row_or_html() -> None:
     assert row == "| a\\|b\\\\n\\|x\\|\\<script\\> | 1 |"
     assert escape.markdown("conv1_1") == "conv1\\_1"
     assert escape.markdown("1. x") == "1\\. x"
+    assert escape.markdown("- x") == "\\- x" and escape.markdown("---") == "\\---"
+    # Plain numbers and names stay as they are written.
+    assert [escape.markdown(s) for s in ("-5", "1.5K", "+1", "a-b")] == ["-5", "1.5K", "+1", "a-b"]
 
 
 @pytest.mark.parametrize("name", ["=cmd|' /C calc'!A0", "+1", "-1", "@A1", "\t=1", "\r=1",

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from prototxt_tool.errors import DwsepError
+from prototxt_tool.escape import visible
 
 HELP = """\
 dwsep: analyze, generate and lint Caffe network definitions (.prototxt).
@@ -65,13 +66,22 @@ class LazyGroup(click.Group):
         except click.UsageError as err:
             # Click would print a usage block; CI logs and the contract want one line.
             sub = err.ctx.command_path if err.ctx is not None else "dwsep"
-            click.echo(f"dwsep: error: {err.format_message()} (see '{sub} --help')", err=True)
+            diagnostic("error", f"{err.format_message()} (see '{sub} --help')")
             ctx.exit(2)
         except DwsepError as err:
-            click.echo(f"dwsep: error: {err}" if not _positioned(err) else str(err), err=True)
+            diagnostic(None if _positioned(err) else "error", str(err))
             ctx.exit(err.exit_code)
         except BrokenPipeError:
             ctx.exit(1)
+
+
+def diagnostic(kind: str | None, text: str) -> None:
+    """The one place that prints `dwsep: KIND: text` (or a bare `file:line:col: ...`) on stderr.
+
+    Messages carry net-supplied names and paths; visible() keeps each one a single line that
+    cannot move the cursor, retitle the terminal or forge a line of its own.
+    """
+    click.echo(visible(text) if kind is None else f"dwsep: {kind}: {visible(text)}", err=True)
 
 
 def _positioned(err: DwsepError) -> bool:

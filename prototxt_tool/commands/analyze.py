@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from prototxt_tool.commands import diagnostic
 from prototxt_tool.commands.options import net_options, parse_shape_flags
 
 
@@ -37,7 +38,7 @@ def analyze(file: str, phase: str, stages: tuple[str, ...], level: int,
                                stages=stages)
     result = analysis.analyze(loaded, inputs, blobs, batch=batch)
     for warning in result.warnings:
-        click.echo(f"dwsep: warning: {warning}", err=True)
+        diagnostic("warning", warning)
     from prototxt_tool.outputs import write_output
 
     write_output(output, report.FORMATS[fmt](result, flops))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from prototxt_tool.commands import complete
+from prototxt_tool.commands import complete, diagnostic
 from prototxt_tool.errors import UsageError
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -62,7 +62,7 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, select: tuple[st
     result = lint_paths(paths or (".",), options, split_codes(select),
                         split_codes(extend_select), split_codes(ignore))
     for line in result.problems:
-        click.echo(f"dwsep: error: {line}", err=True)
+        diagnostic("error", line)
     click.echo(RENDERERS[fmt](result.findings, result.files, len(result.problems)), nl=False)
     if result.problems:
         raise SystemExit(2)

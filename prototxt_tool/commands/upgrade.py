@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import click
 
+from prototxt_tool.commands import diagnostic
+
 HELP = """\
 Rewrite a V0/V1 (legacy) prototxt in the current format, as Caffe upgrades it.
 
@@ -48,6 +50,6 @@ def upgrade(file: str, output: str | None, quiet: bool) -> None:
 
 def _print_notes(filename: str, fmt: str, notes: list[str]) -> None:
     if fmt == "V2" and not notes:
-        click.echo(f"dwsep: note: {filename}: already in the current format", err=True)
+        diagnostic("note", f"{filename}: already in the current format")
     for note in notes:
-        click.echo(f"dwsep: note: {filename}: {note}", err=True)
+        diagnostic("note", f"{filename}: {note}")

@@ -19,6 +19,7 @@ from typing import Any
 from google.protobuf import text_format
 
 from prototxt_tool.errors import UsageError
+from prototxt_tool.escape import visible
 from prototxt_tool.pipeline import Source
 
 Shape = tuple[int, ...]
@@ -280,7 +281,7 @@ def summary(result: Separated) -> str:
     rows = [header]
     for r in result.rewrites:
         k = "x".join(str(d) for d in r.kernel)
-        rows.append((r.name, k, f"{r.in_channels}->{r.num_output}", f"{r.macs_before:,}",
+        rows.append((visible(r.name), k, f"{r.in_channels}->{r.num_output}", f"{r.macs_before:,}",
                      f"{r.macs_after:,}",
                      f"{float(r.ratio):.4f} = 1/{r.num_output} + 1/{math.prod(r.kernel)}",
                      f"{r.params_before:,}", f"{r.params_after:,}"))
@@ -295,7 +296,7 @@ def summary(result: Separated) -> str:
                  f"{_percent(result.macs_after, result.macs_before)}, learnable params "
                  f"{result.params_before:,} -> {result.params_after:,}"
                  f"{_percent(result.params_after, result.params_before)}")
-    lines.extend(f"kept '{name}': {why}" for name, why in result.skipped)
+    lines.extend(visible(f"kept '{name}': {why}") for name, why in result.skipped)
     return "\n".join(lines) + "\n"
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prototxt_tool import __version__
-from prototxt_tool.escape import github_data, github_prop
+from prototxt_tool.escape import github_data, github_prop, visible
 from prototxt_tool.lint.engine import Finding
 from prototxt_tool.lint.registry import all_rules
 
@@ -19,9 +19,21 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
 
 
 def render_text(findings: list[Finding], files: int, unusable: int = 0) -> str:
-    lines = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in findings]
+    """One `path:line:col: CODE message` line per finding, then the summary.
+
+    Paths and messages carry untrusted names: visible() keeps each finding one line, and a
+    path that could be read as a GitHub workflow command (`::error ...`) gets a `./` prefix,
+    so every line starts with a path and nothing else.
+    """
+    lines = [f"{text_path(f.path)}:{f.line}:{f.column}: {f.code} {visible(f.message)}"
+             for f in findings]
     lines.append(summary(findings, files, unusable))
     return "\n".join(lines) + "\n"
+
+
+def text_path(path: str) -> str:
+    shown = visible(path)
+    return "./" + shown if shown[:1] in (":", " ", "") else shown
 
 
 def summary(findings: list[Finding], files: int, unusable: int = 0) -> str:
