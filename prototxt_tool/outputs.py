@@ -16,6 +16,7 @@ import contextlib
 import errno
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from prototxt_tool.errors import UsageError
@@ -83,19 +84,38 @@ def guard_standard_streams() -> None:
         sys.stderr = GuardedStream("stderr", sys.stderr)  # type: ignore[assignment]
 
 
-def write_output(path: str | None, text: str) -> None:
+def write_output(path: str | None, text: str, inputs: Sequence[str] = ()) -> None:
+    """Write `text` to stdout ('-' or None) or atomically to `path`.
+
+    `inputs` are the files the command read: an output that is one of them (by name, through
+    a symlink or a hard link) is refused, since replacing the net with its own report loses
+    the net. Commands that rewrite in place on purpose (`upgrade -o`) do not pass them.
+    """
     if path is None or path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    for source in inputs:
+        if source != "-" and same_file(path, source):
+            raise UsageError(f"{path}: is the input file; refusing to overwrite it "
+                             "(write the output elsewhere)")
     write_atomic(path, text)
+
+
+def same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # the output does not exist yet (or cannot be looked at)
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def write_atomic(path: str, text: str) -> None:
     """Write via a temporary file in the same directory and os.replace it over `path`.
 
-    A reader (or a crash) never sees half a file, and an existing file keeps its mode.
+    A reader (or a crash) never sees half a file, and an existing file keeps its mode. A
+    symlink is followed: its target is replaced and the link stays a link.
     """
+    path = os.path.realpath(path) if os.path.islink(path) else path
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory")

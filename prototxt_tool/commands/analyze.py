@@ -41,4 +41,4 @@ def analyze(file: str, phase: str, stages: tuple[str, ...], level: int,
         diagnostic("warning", warning)
     from prototxt_tool.outputs import write_output
 
-    write_output(output, report.FORMATS[fmt](result, flops))
+    write_output(output, report.FORMATS[fmt](result, flops), inputs=[file])

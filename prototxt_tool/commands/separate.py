@@ -40,17 +40,19 @@ def separate(file: str, patterns: tuple[str, ...], min_channels: int, bn: bool,
     from prototxt_tool import pipeline
     from prototxt_tool.gen.separate import NetState, Selection, summary
     from prototxt_tool.gen.separate import separate as rewrite
-    from prototxt_tool.outputs import write_output
+    from prototxt_tool.outputs import same_file, write_output
 
     if report == "-" and output == "-":
         raise UsageError("--report - and the net would both go to stdout; give -o FILE")
+    if report not in (None, "-") and output != "-" and same_file(report, output):
+        raise UsageError(f"{report}: --report and -o name the same file")
     state = NetState(phase.upper(), level, tuple(stages),
                      parse_shape_flags(input_shapes, "--input-shape"),
                      parse_shape_flags(blob_shapes, "--blob-shape"), batch)
     result = rewrite(pipeline.read_source(file), Selection(patterns, min_channels, bn), state)
     text = summary(result)
-    write_output(output, result.text)
+    write_output(output, result.text, inputs=[file])
     if report is not None:
-        write_output(report, text)
+        write_output(report, text, inputs=[file])
     elif not quiet:
         click.echo(text, err=True, nl=False)
