@@ -27,6 +27,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "Rewrite a V0/V1 (legacy) prototxt in the current format."),
     "schema": ("prototxt_tool.commands.schema", "schema",
                "Print the caffe.proto schema dwsep reads nets with."),
+    "draw": ("prototxt_tool.commands.draw", "draw",
+             "Draw the layer graph as SVG (or DOT / HTML), edges labelled with shapes."),
+    "report": ("prototxt_tool.commands.draw", "report",
+               "Self-contained HTML report: graph, sortable table, costs; two nets compared."),
 }
 
 

@@ -132,3 +132,17 @@ def github_data(s: str) -> str:
 def github_prop(s: str) -> str:
     """`s` as a property value of a workflow command (`file=`, `title=`): also `:` and `,`."""
     return github_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+_SCRIPT_JSON = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def script_json(s: str) -> str:
+    """JSON text (from json.dumps) for inside an HTML <script type="application/json"> block.
+
+    `<`, `>` and `&` become JSON `\\u` escapes, so `</script>` or `<!--` in a name cannot end
+    or alter the block; U+2028/U+2029 too, for readers that treat them as line ends. The
+    result parses back (JSON.parse) to exactly the same value.
+    """
+    return s.translate(_SCRIPT_JSON)
