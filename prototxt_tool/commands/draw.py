@@ -86,7 +86,7 @@ def draw(file: str, phase: str, stages: tuple[str, ...], level: int,
         from prototxt_tool.draw.svg import arrange, render_svg
 
         text = render_svg(arrange(graph, rankdir), heat)
-    write_output(output, text)
+    write_output(output, text, inputs=[file])
 
 
 @click.command(epilog="""\b
@@ -120,4 +120,4 @@ def report(files: tuple[str, ...], phase: str, stages: tuple[str, ...], level: i
         raise UsageError("only one of the nets can come from stdin ('-')")
     graphs = [build(_analyze(f, phase, stages, level, input_shapes, blob_shapes, batch),
                     fold=not no_fold) for f in files]
-    write_output(output, render_report(graphs, rankdir.upper(), heat))
+    write_output(output, render_report(graphs, rankdir.upper(), heat), inputs=list(files))

@@ -13,11 +13,13 @@ Examples:
   dwsep separate vgg16.prototxt > vgg16_dw.prototxt
   dwsep separate net.prototxt --layers 'conv[3-5]*' --min-channels 16 --bn -o net_dw.prototxt
   dwsep separate net.prototxt -o net_dw.prototxt --report -
+  dwsep separate net.prototxt -o net_dw.prototxt --report before-after.html
 
 Each standard KxK convolution (group 1, K > 1) becomes <name>/dw (depthwise KxK, group = input
 channels, same stride/pad/dilation) + <name>/sep (1x1 to the original outputs, writing the
 original top). The summary (to stderr, or --report FILE) gives MACs and params before and after;
-each layer's MAC ratio is exactly 1/N + 1/K^2.""")
+each layer's MAC ratio is exactly 1/N + 1/K^2. A --report FILE ending in .html gets the HTML
+report of both nets side by side (see 'dwsep report --help').""")
 @click.argument("file", metavar="FILE")
 @click.option("--layers", "patterns", multiple=True, metavar="GLOB",
               help="Rewrite only layers whose name matches (fnmatch, repeatable).")
@@ -27,7 +29,7 @@ each layer's MAC ratio is exactly 1/N + 1/K^2.""")
               help="Insert BatchNorm + Scale + ReLU between the depthwise and pointwise convs.")
 @click.option("--report", metavar="FILE", default=None,
               help="Write the summary to FILE ('-' = stdout, then use -o for the net) "
-                   "instead of stderr.")
+                   "instead of stderr; FILE.html gets the before/after HTML report.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @click.option("-o", "--output", metavar="FILE", default="-",
               help="Write the net to FILE (atomically) instead of stdout.")
@@ -52,7 +54,12 @@ def separate(file: str, patterns: tuple[str, ...], min_channels: int, bn: bool,
     result = rewrite(pipeline.read_source(file), Selection(patterns, min_channels, bn), state)
     text = summary(result)
     write_output(output, result.text, inputs=[file])
-    if report is not None:
+    if report is not None and report.lower().endswith((".html", ".htm")) and result.analyses:
+        from prototxt_tool.draw.html import render_report
+        from prototxt_tool.draw.model import build
+
+        write_output(report, render_report([build(a) for a in result.analyses]), inputs=[file])
+    elif report is not None:
         write_output(report, text, inputs=[file])
     elif not quiet:
         click.echo(text, err=True, nl=False)

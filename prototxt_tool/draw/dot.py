@@ -21,7 +21,8 @@ def render_dot(graph: Graph, rankdir: str = "TB") -> str:
     for node in graph.nodes:
         fill, stroke = UNKNOWN if node.kind == "unknown" else \
             KIND_COLOURS.get(node.kind, KIND_COLOURS["other"])
-        style = ', style="rounded,filled,dashed"' if node.macs is None or node.params is None else ""
+        unknown = node.macs is None or node.params is None
+        style = ', style="rounded,filled,dashed"' if unknown else ""
         text = "\\n".join(dot(line) for line in labels.node_lines(graph, node))
         tip = "\\n".join(dot(line) for line in labels.tooltip(graph, node))
         out.append(f'  n{node.id} [label="{text}", tooltip="{tip}", fillcolor="{fill}", '

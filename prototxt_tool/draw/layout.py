@@ -18,6 +18,7 @@ to rank), and mapped to x/y at the end, so top-to-bottom and left-to-right share
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,7 +70,7 @@ def layout(sizes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int]
             pred.append([])
             chain.append(len(vrank) - 1)
         chain.append(t)
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in itertools.pairwise(chain):
             succ[a].append(b)
             pred[b].append(a)
         chains.append(chain)
@@ -174,15 +175,13 @@ def _crossings(levels: list[list[int]], succ: list[list[int]], index: list[int])
             continue
         size = len(levels[r + 1])
         tree = [0] * (size + 1)
-        seen = 0
-        for t in targets:
+        for seen, t in enumerate(targets):
             # edges already inserted with a target right of t cross this one
             i, below = t + 1, 0
             while i > 0:
                 below += tree[i]
                 i -= i & -i
             total += seen - below
-            seen += 1
             i = t + 1
             while i <= size:
                 tree[i] += 1
@@ -224,7 +223,7 @@ def _place(level: list[int], want: list[float], breadth: list[float], pos: list[
     be non-decreasing; the best such sequence is the isotonic regression of want_i - c_i.
     """
     offsets = [0.0]
-    for a, b in zip(level, level[1:], strict=False):
+    for a, b in itertools.pairwise(level):
         offsets.append(offsets[-1] + (breadth[a] + breadth[b]) / 2 + NODE_GAP)
     blocks: list[list[float]] = []  # [sum, count, first index]
     for i, w in enumerate(want):

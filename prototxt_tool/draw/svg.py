@@ -166,8 +166,11 @@ def _edges(drawing: Drawing, prefix: str, horizontal: bool) -> str:
         if (edge.source, edge.blob) not in labelled:
             labelled.add((edge.source, edge.blob))
             x, y = points[0]
-            x, y = (x + 4, y - 4) if horizontal else (x + 5, y + 13)
-            label_out.append(f'<text class="shape" x="{_f(x)}" y="{_f(y)}" '
+            # a multi-top node's left blobs are labelled to the left of their edge
+            left = edge.ports > 1 and edge.port < (edge.ports - 1) / 2 and not horizontal
+            x, y = (x + 4, y - 4) if horizontal else (x - 5 if left else x + 5, y + 13)
+            anchor = ' text-anchor="end"' if left else ""
+            label_out.append(f'<text class="shape" x="{_f(x)}" y="{_f(y)}"{anchor} '
                              f'data-blob="{blob}">{shape}</text>\n')
     for node, placed in zip(drawing.graph.nodes, nodes, strict=True):
         for i, (blob_name, shape) in enumerate(node.outputs):

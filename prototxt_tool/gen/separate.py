@@ -58,6 +58,7 @@ class Separated:
     macs_after: int = 0
     params_before: int = 0
     params_after: int = 0
+    analyses: tuple[Any, Any] | None = None  # (before, after) analysis.Analysis, for reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ def separate(source: Source, selection: Selection = Selection(),
     after = analysis.analyze(after_loaded, state.input_shapes, state.blob_shapes, state.batch)
     rewrites = [_measure(full.layer[i], reports[i], after) for i in sorted(chosen)]
     return Separated(text, out, rewrites, skipped, before.total.macs, after.total.macs,
-                     before.total.learnable, after.total.learnable)
+                     before.total.learnable, after.total.learnable, (before, after))
 
 
 def _check_patterns(net: Any, patterns: Sequence[str]) -> None:
