@@ -29,6 +29,8 @@ REFERENCES = {
     "mobilenet-v2": ("mobilenet/mobilenet_v2_deploy.prototxt", "mobilenet__mobilenet_v2_deploy"),
 }
 
+CLASSIFIERS = sorted(name for name, m in MODELS.items() if not m.detector)
+
 
 def parse(text: str) -> caffe_pb2.NetParameter:
     net = caffe_pb2.NetParameter()
@@ -195,7 +197,7 @@ STYLE_OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", CLASSIFIERS)
 def test_style_options_never_change_the_arithmetic(model: str) -> None:
     """Every combination parses and analyzes cleanly with the same MACs and weights."""
     base = analyze(generate(model, alpha=0.5, resolution=160))
@@ -213,7 +215,7 @@ def _merged_biases(base: analysis.Analysis) -> int:
     return sum(r.tops[0].shape[1] for r in base.layers if r.type == "BatchNorm")
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", CLASSIFIERS)
 def test_no_batch_norm_merges_into_conv_bias(model: str) -> None:
     net = parse(generate(model, batch_norm=False))
     assert not [lay for lay in net.layer if lay.type in ("BatchNorm", "Scale")]
@@ -223,7 +225,7 @@ def test_no_batch_norm_merges_into_conv_bias(model: str) -> None:
 
 
 @pytest.mark.parametrize(("relu6", "model"), list(itertools.product(("Clip", "ReLU6"),
-                                                                      sorted(MODELS))))
+                                                                      CLASSIFIERS)))
 def test_relu6_types(relu6: str, model: str) -> None:
     net = parse(generate(model, relu6=relu6))
     acts = [lay for lay in net.layer if lay.type in ("ReLU", "Clip", "ReLU6")]
@@ -249,7 +251,7 @@ def test_depthwise_type_and_engine(dw_type: str, engine: str) -> None:
                if lay.name.startswith("conv") and lay.name.endswith("/sep"))
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", CLASSIFIERS)
 def test_classes_batch_resolution_name(model: str) -> None:
     result = analyze(generate(model, num_classes=21, batch_size=4, resolution=300, name="det"))
     assert result.net == "det"
@@ -259,14 +261,14 @@ def test_classes_batch_resolution_name(model: str) -> None:
     assert list(by_name["pool6"].tops[0].shape)[2:] == [1, 1]
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", CLASSIFIERS)
 @pytest.mark.parametrize("res", [32, 33, 100, 300, 513])
 def test_any_resolution_from_32_analyzes(model: str, res: int) -> None:
     result = analyze(generate(model, resolution=res, alpha=1.5))
     assert not result.total.unknown and result.total.macs > 0
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", CLASSIFIERS)
 @pytest.mark.parametrize("phase", ["TRAIN", "TEST"])
 def test_train_val_net_analyzes_in_both_phases(model: str, phase: str) -> None:
     text = generate(model, phase="train-val", resolution=192, batch_size=32,
@@ -307,7 +309,7 @@ def test_quotes_in_names_and_paths_stay_inside_strings() -> None:
     assert net.layer[0].data_param.source == 'x"\ny'
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", CLASSIFIERS)
 def test_output_is_deterministic(model: str) -> None:
     assert generate(model, alpha=0.75) == generate(model, alpha=0.75)
 
@@ -326,7 +328,7 @@ def test_output_is_deterministic(model: str) -> None:
     {"phase": "train-val", "data": DataOptions(scale=0)},
     {"phase": "train-val", "data": DataOptions(train_source="")},
 ])
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", CLASSIFIERS)
 def test_bad_values_raise_usage_error(model: str, options: dict[str, object]) -> None:
     with pytest.raises(UsageError) as err:
         generate(model, **options)

@@ -28,9 +28,22 @@ def one_line_error(result: Result) -> str:
 def test_list_names_every_model() -> None:
     result = run("gen", "--list")
     assert result.exit_code == 0
-    names = [line.split()[0] for line in result.stdout.splitlines()]
-    assert names == ["mobilenet", "mobilenet-v2"]
-    assert all(len(line.split(None, 1)) == 2 for line in result.stdout.splitlines())
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "mobilenet", "mobilenet-v2", "mobilenet-v2", "mobilenet-ssd", "mobilenet-v2-ssdlite"]
+    assert "--layout paper" in lines[2]
+    assert all(len(line) <= 100 for line in lines)
+
+
+def test_list_figures_are_the_analysis_of_the_default_nets() -> None:
+    from prototxt_tool import analysis, pipeline
+
+    lines = run("gen", "--list").stdout.splitlines()
+    for line, text in zip(lines, (mobilenet_v1(), mobilenet_v2(),
+                                  mobilenet_v2(layout="paper")), strict=False):
+        total = analysis.analyze(pipeline.load_net(pipeline.Source("-", text))).total
+        assert f"{total.macs / 1e6:.0f}M" in line.split()
+        assert f"{total.learnable / 1e6:.2f}M" in line.split()
 
 
 def test_cli_output_matches_python_api() -> None:
@@ -135,3 +148,49 @@ def test_bad_solver_path_writes_neither_file(tmp_path: Path) -> None:
                               "--solver", str(tmp_path / "no" / "solver.prototxt")))
     assert "cannot write" in line
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the detectors and the v2 layouts on the command line ------------------------------------
+
+def test_detector_cli_matches_python_api(tmp_path: Path) -> None:
+    from prototxt_tool.gen import DetectorData, mobilenet_ssd, mobilenet_v2_ssdlite
+
+    assert run("gen", "mobilenet-ssd").stdout == mobilenet_ssd()
+    assert run("gen", "mobilenet-ssd", "-r", "240x320", "--num-classes", "4", "-a", "0.75",
+               "--relu6", "--batch-norm").stdout == mobilenet_ssd(
+        resolution="240x320", num_classes=4, alpha=0.75, relu6="Clip", batch_norm=True)
+    assert run("gen", "mobilenet-v2-ssdlite", "--phase", "test", "--val-source", "v",
+               "--label-map", "l", "--batch-size", "2").stdout == mobilenet_v2_ssdlite(
+        phase="test", batch_size=2, data=DetectorData(test_source="v", label_map="l"))
+    assert run("gen", "mobilenet-v2", "--layout", "paper", "-r", "160x192").stdout == \
+        mobilenet_v2(layout="paper", resolution=(160, 192))
+    net, solver_path = tmp_path / "train.prototxt", tmp_path / "solver.prototxt"
+    result = run("gen", "mobilenet-ssd", "--phase", "train", "--train-source", "t",
+                 "--lr-mult", "1", "-o", str(net), "--solver", str(solver_path),
+                 "--test-net", "my_test.prototxt")
+    assert result.exit_code == 0, result.output
+    assert net.read_text() == mobilenet_ssd(phase="train", lr_mult=1.0,
+                                            data=DetectorData(train_source="t"))
+    solver = caffe_pb2.SolverParameter()
+    textformat.parse(solver_path.read_text(), solver)
+    assert (solver.train_net, list(solver.test_net)) == (str(net), ["my_test.prototxt"])
+    assert (solver.eval_type, solver.ap_version, solver.type) == ("detection", "11point",
+                                                                  "RMSProp")
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["gen", "mobilenet-ssd", "--phase", "train-val"], "--phase train-val does not apply"),
+    (["gen", "mobilenet", "--phase", "train"], "--phase train does not apply to mobilenet"),
+    (["gen", "mobilenet-ssd", "--legacy-input"], "mobilenet and mobilenet-v2 only"),
+    (["gen", "mobilenet-ssd", "--layout", "paper"], "mobilenet-v2 only"),
+    (["gen", "mobilenet-ssd", "--label-map", "l"], "--phase train or test only"),
+    (["gen", "mobilenet-ssd", "--phase", "test", "--train-source", "t"], "train (detectors)"),
+    (["gen", "mobilenet-ssd", "--phase", "test", "--solver", "s"], "train (detectors)"),
+    (["gen", "mobilenet-ssd", "--phase", "train", "--test-net", "t"], "give --solver too"),
+    (["gen", "mobilenet-ssd", "--phase", "test", "--lr-mult", "2"], "--phase train only"),
+    (["gen", "mobilenet-ssd", "-r", "256"], "layer 'conv17_2' would downsample the 1x1"),
+    (["gen", "mobilenet-ssd", "-r", "300x"], "resolution"),
+    (["gen", "mobilenet-v2-ssdlite", "-r", "100"], "too small"),
+])
+def test_bad_detector_options_give_one_line(args: list[str], fragment: str) -> None:
+    assert fragment in one_line_error(run(*args))

@@ -20,7 +20,7 @@ def _starting(words: list[str], incomplete: str) -> list[str]:
 def models(_ctx: Any, _param: Any, incomplete: str) -> list[str]:
     from prototxt_tool.gen import MODELS
 
-    return _starting(list(MODELS), incomplete)
+    return _starting(sorted(MODELS), incomplete)
 
 
 def rule_codes(_ctx: Any, _param: Any, incomplete: str) -> list[str]:

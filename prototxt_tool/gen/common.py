@@ -43,6 +43,30 @@ def check_int(value: Any, what: str, minimum: int) -> int:
     return value
 
 
+def check_resolution(value: Any) -> tuple[int, int]:
+    """Input (height, width) from N (square), (H, W) or the text "N" / "HxW".
+
+    Caffe's blobs are N x C x H x W, so "240x320" is 240 high and 320 wide, in that order.
+    """
+    if isinstance(value, str):
+        parts = value.lower().split("x")
+        if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
+            raise UsageError(f"resolution (-r) must be N or HxW (height x width, e.g. 300 or "
+                             f"240x320), got {value!r}")
+        dims = tuple(int(p) for p in parts)
+    elif isinstance(value, tuple | list):
+        dims = tuple(value)
+    else:
+        dims = (value,)
+    if len(dims) == 1:
+        dims = (dims[0], dims[0])
+    if len(dims) != 2:
+        raise UsageError(f"resolution (-r) must be N or HxW, got {value!r}")
+    height = check_int(dims[0], "resolution (-r) height", MIN_RESOLUTION)
+    width = check_int(dims[1], "resolution (-r) width", MIN_RESOLUTION)
+    return height, width
+
+
 def check_choice(value: str, what: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise UsageError(f"{what} must be one of {', '.join(choices)}; got {value!r}")

@@ -37,6 +37,12 @@ V2_BLOCKS: tuple[tuple[str, int | None, int, int], ...] = (
     ("5_3", None, 160, 2), ("6_1", None, 160, 1), ("6_2", None, 160, 1),
     ("6_3", None, 320, 1),
 )
+# The paper's Table 2 puts the 28->14 reduction at the first 64-channel bottleneck and keeps
+# the 96-channel ones at 14x14: same blocks and names, two strides swapped (~300M MACs at
+# 1.0-224 against the port's ~430M, whose 64-channel blocks run at 28x28).
+V2_PAPER_BLOCKS = tuple(
+    (bid, t, out, {"4_3": 2, "4_7": 1}.get(bid, stride)) for bid, t, out, stride in V2_BLOCKS)
+V2_LAYOUTS = ("caffe", "paper")
 V2_STEM = 32
 V2_LAST = 1280
 
@@ -82,8 +88,7 @@ def _style(opts: GenOptions, scale_fillers: bool) -> dict[str, Any]:
 
 
 def _input(opts: GenOptions) -> dict[str, Any]:
-    return {"legacy": opts.legacy_input, "shape": [opts.batch, 3, opts.resolution,
-                                                    opts.resolution]}
+    return {"legacy": opts.legacy_input, "shape": [opts.batch, 3, *opts.size]}
 
 
 def _data(opts: GenOptions) -> dict[str, Any] | None:
@@ -91,7 +96,7 @@ def _data(opts: GenOptions) -> dict[str, Any] | None:
         return None
     d = opts.data
     return {"train_source": d.train_source, "val_source": d.val_source, "backend": d.backend,
-            "crop_size": opts.resolution, "mean_value": [common.fmt_float(m) for m in
+            "crop_size": opts.size[0], "mean_value": [common.fmt_float(m) for m in
                                                          d.mean_value],
             "scale": common.fmt_float(d.scale), "mirror": d.mirror,
             "batch_size": opts.batch, "val_batch_size": d.val_batch_size}
@@ -154,10 +159,15 @@ def v2_last(alpha: float) -> int:
 
 
 def _bottleneck(opts: GenOptions, bid: str, prev: str, expanded: int, out: int,
-                stride: int, residual: bool) -> dict[str, Any]:
-    expand = _unit(opts, _conv(opts, f"conv{bid}/expand", prev, expanded, 1),
-                   f"relu{bid}/expand", bn_in_place=False)
-    dw_conv = _depthwise(opts, _conv(opts, f"conv{bid}/dwise", expand["out"], expanded, 3,
+                stride: int, residual: bool, expand_conv: bool = True) -> dict[str, Any]:
+    """One inverted residual; without `expand_conv` (the paper's t = 1 block, whose
+    "expansion" keeps the width) the depthwise conv reads the block's input directly."""
+    expand = None
+    if expand_conv:
+        expand = _unit(opts, _conv(opts, f"conv{bid}/expand", prev, expanded, 1),
+                       f"relu{bid}/expand", bn_in_place=False)
+    dw_conv = _depthwise(opts, _conv(opts, f"conv{bid}/dwise",
+                                     expand["out"] if expand else prev, expanded, 3,
                                      pad=1, stride=stride if stride != 1 else None))
     dw = _unit(opts, dw_conv, f"relu{bid}/dwise", bn_in_place=False)
     # Linear bottleneck: no activation after the projection.
@@ -170,18 +180,23 @@ def _bottleneck(opts: GenOptions, bid: str, prev: str, expanded: int, out: int,
             "out": shortcut["name"] if shortcut else project["out"]}
 
 
-def mobilenet_v2(expansion: int = 6, **options: Any) -> str:
-    """MobileNet v2 prototxt text; `expansion` is the paper's t (the first block keeps t=1)."""
+def mobilenet_v2(expansion: int = 6, layout: str = "caffe", **options: Any) -> str:
+    """MobileNet v2 prototxt text; `expansion` is the paper's t (the first block keeps t=1);
+    `layout` "caffe" follows shicai/MobileNet-Caffe, "paper" the paper's Table 2 strides."""
     common.check_int(expansion, "expansion factor (-t)", 1)
+    common.check_choice(layout, "--layout", V2_LAYOUTS)
+    table = V2_BLOCKS if layout == "caffe" else V2_PAPER_BLOCKS
     opts = GenOptions(**options)
     stem_width = make_v2_stem(opts.alpha)
     stem = _unit(opts, _conv(opts, "conv1", "data", stem_width, 3, pad=1, stride=2), "relu1",
                  bn_in_place=False)
     blocks, prev, channels = [], stem["out"], stem_width
     widths = v2_channels(opts.alpha, expansion)
-    for (bid, _, _, stride), (expanded, out) in zip(V2_BLOCKS, widths, strict=True):
+    for (bid, _, _, stride), (expanded, out) in zip(table, widths, strict=True):
+        # shicai's port keeps a 1x1 conv even where t = 1 (32 -> 32); the paper has none.
         block = _bottleneck(opts, bid, prev, expanded, out, stride,
-                            residual=stride == 1 and channels == out)
+                            residual=stride == 1 and channels == out,
+                            expand_conv=layout == "caffe" or expanded != channels)
         blocks.append(block)
         prev, channels = block["out"], out
     last = _unit(opts, _conv(opts, "conv6_4", prev, v2_last(opts.alpha), 1), "relu6_4",

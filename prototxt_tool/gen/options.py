@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from prototxt_tool.errors import UsageError
 from prototxt_tool.gen import common
@@ -45,7 +46,7 @@ class GenOptions:
     """Options common to the MobileNet generators (see docs/gen.md for each one's effect)."""
 
     alpha: float = 1.0
-    resolution: int = 224
+    resolution: Any = 224  # N (square), (height, width) or "HxW"
     num_classes: int = 1000
     batch_size: int | None = None  # None: 1 for deploy, 64 for train-val
     batch_norm: bool = True
@@ -59,7 +60,7 @@ class GenOptions:
 
     def __post_init__(self) -> None:
         common.check_alpha(self.alpha)
-        common.check_int(self.resolution, "resolution (-r)", common.MIN_RESOLUTION)
+        height, width = common.check_resolution(self.resolution)
         common.check_int(self.num_classes, "--num-classes", 1)
         if self.batch_size is not None:
             common.check_int(self.batch_size, "--batch-size", 1)
@@ -75,10 +76,18 @@ class GenOptions:
                 raise UsageError("--legacy-input applies to deploy nets; a train-val net "
                                  "reads Data layers")
             self.data.check()
+            if height != width:
+                raise UsageError(f"a train-val net crops squares (crop_size); -r {height}x{width} "
+                                 "is not square")
             crop = self.data.crop_size
-            if crop is not None and crop != self.resolution:
+            if crop is not None and crop != height:
                 raise UsageError(f"--crop-size {crop} differs from --resolution "
-                                 f"{self.resolution}; give one of them")
+                                 f"{height}; give one of them")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of the input."""
+        return common.check_resolution(self.resolution)
 
     @property
     def deploy(self) -> bool:

@@ -40,3 +40,30 @@ def solver(net_path: str, batch_size: int, val_batch_size: int, gamma: float,
         "weight_decay": common.fmt_float(WEIGHT_DECAY), "snapshot_prefix": snapshot_prefix,
     }
     return common.render("solver.prototxt.j2", s=s)
+
+
+# chuanqi305/MobileNet-SSD's VOC solver: RMSProp at 5e-4, halved at 20k and 40k iterations,
+# 120k in all, mAP (11-point, VOC2007) every 10k on `test_iter` TEST batches.
+SSD_BASE_LR = 0.0005
+SSD_MAX_ITER = 120_000
+SSD_STEPS = (20_000, 40_000)
+SSD_TEST_ITER = 673  # the reference's value (its TEST set at batch 8)
+
+
+def ssd_solver(train_net: str, test_net: str, solver_type: str = "RMSProp",
+               max_iter: int = SSD_MAX_ITER, base_lr: float = SSD_BASE_LR,
+               test_iter: int = SSD_TEST_ITER, snapshot_prefix: str = "snapshot/mobilenet",
+               model: str = "MobileNet-SSD") -> str:
+    """Solver text for a generated SSD train/test pair; steps scale with max_iter."""
+    common.check_choice(solver_type, "--solver-type", SOLVER_TYPES)
+    common.check_int(max_iter, "--max-iter", 1)
+    common.check_int(test_iter, "--test-iter", 1)
+    steps = [step * max_iter // SSD_MAX_ITER for step in SSD_STEPS]
+    s = {
+        "comment": f"{model}: {solver_type}, lr {common.fmt_float(base_lr)} halved at "
+                   f"{' and '.join(str(x) for x in steps)} of {max_iter} iterations",
+        "train_net": train_net, "test_net": test_net, "test_iter": test_iter,
+        "base_lr": common.fmt_float(base_lr), "max_iter": max_iter, "stepvalues": steps,
+        "snapshot_prefix": snapshot_prefix, "type": solver_type,
+    }
+    return common.render("ssd_solver.prototxt.j2", s=s)
