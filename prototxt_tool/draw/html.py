@@ -48,7 +48,7 @@ def render_report(graphs: list[Graph], rankdir: str = "TB", heat: str | None = N
         body.append(_comparison(graphs[0].analysis, graphs[1].analysis))
     body.append(f'<div class="views views-{len(graphs)}">\n')
     for i, g in enumerate(graphs):
-        body.append(_view_html(g, i, rankdir, heat))
+        body.append(_view_html(g, i, rankdir, heat, named=len(graphs) > 1))
     body.append("</div>\n")
     data = script_json(json.dumps({"views": views}, separators=(",", ":")))
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -183,11 +183,12 @@ def _legend(g: Graph) -> str:
     return "".join(out)
 
 
-def _view_html(g: Graph, view: int, rankdir: str, heat: str | None) -> str:
+def _view_html(g: Graph, view: int, rankdir: str, heat: str | None, named: bool) -> str:
+    """One net's section; `named` gives it a heading (two nets side by side)."""
     a = g.analysis
     svg = render_svg(arrange(g, rankdir), heat, prefix=f"v{view}", standalone=False)
-    return (f'<section class="view" id="view-{view}" data-view="{view}">\n'
-            f'<h2>{html(a.net or "(unnamed net)")}</h2>\n'
+    heading = f'<h2>{html(a.net or "(unnamed net)")}</h2>\n' if named else ""
+    return (f'<section class="view" id="view-{view}" data-view="{view}">\n' + heading +
             f'<p class="meta">{html(a.filename)} · phase {a.phase} · format {a.format} · '
             f'inputs {html(", ".join(f"{b.name} {shape_str(b.shape)}" for b in a.inputs))}</p>\n'
             + _totals(a)
