@@ -135,6 +135,13 @@ class _Walk:
         self.used: set[str] = set()
         self.total = Totals()
         self.rules: dict[str, Any] = {}  # type -> rule, looked up once
+        # Tolerant reading: one warning per skipped field; a layer whose figures may depend on
+        # one it skipped is unknown (never guessed).
+        self.blind: dict[int, str] = {}
+        for skip in loaded.skipped:
+            self.warnings.append(skip.describe(loaded.source.filename))
+            if skip.layer is not None and not skip.neutral:
+                self.blind.setdefault(skip.layer, skip.path.partition(".")[2])
 
     # -- one layer ----------------------------------------------------------------------
     # Field access on protobuf messages is slow in Python, so each layer's names are read once.
@@ -146,7 +153,7 @@ class _Walk:
         self.reports.append(report)
         try:
             report.bottoms = [Blob(b, self._bottom(b)) for b in layer.bottom]
-            cost = self._cost(layer, report, top_names)
+            cost = self._cost(layer, report, top_names, self.blind.get(index))
         except ShapeError as err:
             if not self.collect:
                 raise self._locate(err, layer, index) from None
@@ -161,14 +168,19 @@ class _Walk:
                              f"(phase {self.loaded.phase})")
         return self.blobs[name]
 
-    def _cost(self, layer: Any, report: LayerReport, top_names: list[str]) -> LayerCost:
+    def _cost(self, layer: Any, report: LayerReport, top_names: list[str],
+              blind: str | None = None) -> LayerCost:
         overrides = {}
         if self.input_shapes:
             overrides = {t: self.input_shapes[t] for t in top_names if t in self.input_shapes}
             self.used.update(overrides)
         rule = self.rules.get(report.type) or rule_for(report.type)
         cost = None
-        if rule is None:
+        if blind is not None:  # written with a field dwsep skipped: never guess
+            self.warnings.append(f"layer '{report.name}': its figures depend on the skipped "
+                                 f"field '{blind}'; they are unknown (give its outputs with "
+                                 "--blob-shape)")
+        elif rule is None:
             self.warnings.append(_unknown_type(report.name, report.type))
         else:
             self.rules[report.type] = rule
@@ -177,7 +189,7 @@ class _Walk:
         if cost is None:
             # An InnerProduct on an unknown input has unknown weights too: nothing is known.
             cost = LayerCost(tops=[], params=None, macs=None, ops=None,
-                             kind="unknown" if rule is None else "other")
+                             kind="unknown" if rule is None or blind else "other")
         tops = cost.tops
         if len(tops) < len(top_names):
             tops = [*tops, *[None] * (len(top_names) - len(tops))]

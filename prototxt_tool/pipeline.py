@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,34 @@ from prototxt_tool.errors import ParseError, SolverGiven, UsageError
 class Source:
     filename: str
     text: str
+
+
+@dataclass(slots=True)
+class SkippedField:
+    """A field tolerant reading skipped because the schema does not know it.
+
+    `layer` is the index in the loaded net's `layer` list of the layer it was written in
+    (None outside layers, or for a layer this phase leaves out); `fork` the key of
+    forks.FORKS that defines it, when known; `neutral` whether skipping it provably leaves
+    every figure of that layer exact (else the layer's figures are unknown).
+    """
+
+    path: str  # e.g. "layer[3].data_param.shuffle", as written in the file
+    message: str  # full name of the message type that lacks it, e.g. "caffe.DataParameter"
+    name: str
+    line: int
+    column: int
+    value: str  # "scalar", "list" or "message"
+    layer: int | None = None
+    fork: str | None = None
+    neutral: bool = False
+
+    def describe(self, filename: str) -> str:
+        """The one warning line for it."""
+        from prototxt_tool import forks
+
+        return (f"{filename}:{self.line}:{self.column}: skipped unknown field '{self.path}' "
+                f"({forks.describe(self.message, self.name)})")
 
 
 @dataclass(slots=True)
@@ -34,6 +62,8 @@ class LoadedNet:
     phase: str
     notes: list[str]
     kept: list[int]  # parallel to net.layer: the layer's index in the upgraded, unfiltered net
+    # fields skipped by tolerant reading (every one in the file; `layer` set for this view's)
+    skipped: list[SkippedField] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -45,6 +75,7 @@ class UpgradedNet:
     tree: Any
     format: str
     upgraded: Any  # upgrade.Upgraded: the V2 net (all phases), origins, notes
+    skipped: list[Any] = field(default_factory=list)  # textformat.UnknownField, in file order
 
 
 def read_source(path: str) -> Source:
@@ -89,13 +120,18 @@ def decode(data: bytes, name: str) -> str:
         ) from None
 
 
-def parse_net(source: Source) -> tuple[Any, Any]:
-    """Parse text into a NetParameter with positions; syntax errors raise ParseError."""
+def parse_net(source: Source, skipped: list[Any] | None = None) -> tuple[Any, Any]:
+    """Parse text into a NetParameter with positions; syntax errors raise ParseError.
+
+    Strict (Caffe's own reading: an unknown field is an error) unless a list is given as
+    `skipped`: then fields the schema does not know are skipped the way protobuf's
+    `allow_unknown_field` skips them and recorded there (textformat.UnknownField).
+    """
     from prototxt_tool import caffe_pb2, textformat
 
     net = caffe_pb2.NetParameter()
     try:
-        tree = textformat.parse(source.text, net, filename=source.filename)
+        tree = textformat.parse(source.text, net, filename=source.filename, unknown=skipped)
     except ParseError:
         from prototxt_tool.solver import looks_like_solver
 
@@ -106,11 +142,13 @@ def parse_net(source: Source) -> tuple[Any, Any]:
     return net, tree
 
 
-def upgrade_parsed(source: Source, raw: Any, tree: Any) -> UpgradedNet:
+def upgrade_parsed(source: Source, raw: Any, tree: Any,
+                   skipped: list[Any] | None = None) -> UpgradedNet:
     """Caffe's UpgradeNetAsNeeded on a parsed net (NetError for a legacy net it refuses)."""
     from prototxt_tool import upgrade
 
-    return UpgradedNet(source, raw, tree, upgrade.detect_format(raw), upgrade.upgrade_net(raw))
+    return UpgradedNet(source, raw, tree, upgrade.detect_format(raw), upgrade.upgrade_net(raw),
+                       list(skipped or ()))
 
 
 def select_phase(parsed: UpgradedNet, phase: str = "TEST", level: int = 0,
@@ -129,12 +167,37 @@ def select_phase(parsed: UpgradedNet, phase: str = "TEST", level: int = 0,
         net.layer.extend(up.net.layer[i] for i in kept)
     trees = [origin_tree(parsed.tree, up.origins[i]) for i in kept]
     return LoadedNet(parsed.source, parsed.raw, parsed.tree, parsed.format, net, trees, phase,
-                     list(up.notes), kept)
+                     list(up.notes), kept, _skipped_in_view(parsed, kept))
 
 
 def load_net(source: Source, phase: str = "TEST", level: int = 0,
-             stages: Sequence[str] = ()) -> LoadedNet:
-    return select_phase(upgrade_parsed(source, *parse_net(source)), phase, level, stages)
+             stages: Sequence[str] = (), strict: bool = True) -> LoadedNet:
+    """File -> parsed -> upgraded -> this phase's net. strict=False skips unknown fields."""
+    skipped: list[Any] | None = None if strict else []
+    raw, tree = parse_net(source, skipped)
+    return select_phase(upgrade_parsed(source, raw, tree, skipped), phase, level, stages)
+
+
+def _skipped_in_view(parsed: UpgradedNet, kept: list[int]) -> list[SkippedField]:
+    """Each skipped field, tied to the layer of this view it was written in (if any)."""
+    if not parsed.skipped:
+        return []
+    from prototxt_tool import forks
+
+    where = {origin: i for i, origin in enumerate(parsed.upgraded.origins)}
+    view = {index: i for i, index in enumerate(kept)}
+    out = []
+    for unknown in parsed.skipped:
+        layer = None
+        head, _, rest = unknown.path.partition(".")
+        if rest and head.endswith("]") and "[" in head:
+            name, _, number = head[:-1].partition("[")
+            layer = view.get(where.get((name, int(number)), -1))
+        known = forks.lookup(unknown.message, unknown.name)
+        out.append(SkippedField(unknown.path, unknown.message, unknown.name, unknown.span.line,
+                                unknown.span.column, unknown.value, layer,
+                                known.fork if known else None, bool(known and known.neutral)))
+    return out
 
 
 def origin_tree(tree: Any, origin: tuple[str, int]) -> Any:

@@ -41,7 +41,7 @@ from google.protobuf.message import Message
 
 from prototxt_tool.errors import ParseError
 
-__all__ = ["ParseTree", "Span", "parse"]
+__all__ = ["ParseTree", "Span", "UnknownField", "parse"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,6 +85,22 @@ class _LineIndex:
         line, column = self.locate(start)
         end_line, end_column = self.locate(stop - 1) if stop > start else (line, column - 1)
         return Span(line, column, end_line, end_column)
+
+
+@dataclass(slots=True)
+class UnknownField:
+    """A field the schema does not know, skipped as protobuf's `allow_unknown_field` skips it.
+
+    `path` names it from the top message, with element indices of repeated fields
+    (`layer[3].data_param.shuffle`); `message` is the full name of the type that lacks it;
+    `value` is how it was written: "scalar", "list" or "message".
+    """
+
+    path: str
+    message: str
+    name: str
+    span: Span
+    value: str
 
 
 # What parsing records for each message, as a list (cheap to build):
@@ -191,8 +207,13 @@ def _scan_fields(tree: ParseTree) -> dict[str, list[_Record | ParseTree]]:
         m = _FAST.match(text, pos)
         name, value, brace, close, sep = m.groups()  # type: ignore[union-attr]
         if value is not None:
-            recs.setdefault(table[name][0], []).append((m.start(1), m.end(2)))  # type: ignore
+            if name in table:
+                recs.setdefault(table[name][0], []).append((m.start(1), m.end(2)))  # type: ignore
             pos = m.end()  # type: ignore[union-attr]
+        elif brace is not None and name not in table:  # a skipped unknown message field
+            cur = _Cursor(text, m.start(1))  # type: ignore[union-attr]
+            _skip_field(cur)
+            pos = cur.prev_end
         elif brace is not None:
             kid = next(kids)
             recs.setdefault(table[name][0], []).append(kid)
@@ -222,6 +243,9 @@ def _scan_statement(cur: _Cursor, table: dict[str, _Entry], kids: Iterator[Parse
         return start, cur.prev_end
 
     name_start = cur.start
+    if cur.tok not in table:  # a skipped unknown field
+        _skip_field(cur)
+        return cur.prev_end
     found = recs.setdefault(table[cur.tok][0], [])
     cur.advance()
     if cur.tok == ":":
@@ -312,6 +336,108 @@ class _Cursor:
 
 def _show(tok: str) -> str:
     return f'"{tok}"' if tok else "end of input"
+
+
+# ---------------------------------------------------------------------------------------------
+# Skipping an unknown field: protobuf's _SkipField / _SkipFieldContents / _SkipFieldMessage /
+# _SkipFieldValue / _SkipRepeatedFieldValue (python/google/protobuf/text_format.py), which
+# C++'s TextFormat::Parser::AllowUnknownField follows too. Without a schema the syntax alone
+# decides: after the name, ":" and a value that does not open a brace is a scalar (or a "["
+# list of scalars and messages), anything else must be a message body.
+
+
+class _SkipError(Exception):
+    """Where and why skipping failed (the parser turns it into a ParseError)."""
+
+    def __init__(self, offset: int, message: str):
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+
+
+def _skip_field(cur: _Cursor) -> str:
+    """Skip a whole field from its name; returns "scalar", "list" or "message"."""
+    if not _NAME_TOKEN.match(cur.tok):
+        raise _SkipError(cur.start, f"expected a field name, found {_show(cur.tok)}")
+    cur.advance()
+    kind = _skip_contents(cur)
+    if cur.tok in (",", ";"):
+        cur.advance()
+    return kind
+
+
+def _skip_contents(cur: _Cursor) -> str:
+    if cur.tok == ":":
+        cur.advance()
+        if cur.tok not in ("{", "<"):
+            if cur.tok != "[":
+                _skip_value(cur)
+                return "scalar"
+            cur.advance()
+            if cur.tok == "]":
+                cur.advance()
+                return "list"
+            while True:
+                if cur.tok in ("{", "<"):
+                    _skip_message(cur)
+                else:
+                    _skip_value(cur)
+                if cur.tok == "]":
+                    cur.advance()
+                    return "list"
+                if cur.tok != ",":
+                    raise _SkipError(cur.start, f'expected "," or "]", found {_show(cur.tok)}')
+                cur.advance()
+    _skip_message(cur)
+    return "message"
+
+
+def _skip_message(cur: _Cursor) -> None:
+    if cur.tok not in ("{", "<"):
+        raise _SkipError(cur.start, f'expected "{{" or ":" after an unknown field name, found '
+                                    f"{_show(cur.tok)}")
+    closer = ">" if cur.tok == "<" else "}"
+    cur.advance()
+    while cur.tok not in (">", "}"):
+        if not cur.tok:
+            raise _SkipError(cur.start, f'expected "{closer}", found end of input')
+        _skip_field(cur)
+    if cur.tok != closer:
+        raise _SkipError(cur.start, f'expected "{closer}", found {_show(cur.tok)}')
+    cur.advance()
+
+
+def _skip_value(cur: _Cursor) -> None:
+    """A string (adjacent ones too), an identifier, a 64-bit integer or a float."""
+    tok = cur.tok
+    if tok[:1] in ("\"", "'"):
+        while cur.tok[:1] in ("\"", "'"):
+            t = cur.tok
+            if len(t) < 2 or t[-1] != t[0]:
+                raise _SkipError(cur.start, f"string is missing its closing quote: {t}")
+            try:
+                _unescape(t[1:-1])
+            except ValueError as err:
+                raise _SkipError(cur.start, f"invalid string {t}: {err}") from None
+            cur.advance()
+        return
+    if not _skippable_value(tok):
+        raise _SkipError(cur.start, f"invalid value for an unknown field: {_show(tok)}")
+    cur.advance()
+
+
+def _skippable_value(tok: str) -> bool:
+    if _EXT_IDENT.match(tok):
+        return True
+    try:
+        return -(1 << 63) <= _parse_int(tok) < (1 << 64)
+    except ValueError:
+        pass
+    try:
+        _float(tok)
+    except ValueError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,8 +649,10 @@ def _utf8_ok(value: str) -> bool:
 
 
 class _Parser:
-    def __init__(self, text: str, message: Message, filename: str):
+    def __init__(self, text: str, message: Message, filename: str,
+                 unknown: list[UnknownField] | None = None):
         self.text = text
+        self.unknown = unknown  # None: an unknown field is an error
         self.filename = filename
         self.index = _LineIndex(text)
         table = _table(message.DESCRIPTOR)
@@ -658,8 +786,11 @@ class _Parser:
         cur.advance()
         entry = table.get(name)
         if entry is None:
-            raise self._error_prev(cur, f'message type "{desc.full_name}" has no field named '
-                                        f'"{name}"')
+            if self.unknown is None:
+                raise self._error_prev(cur, f'message type "{desc.full_name}" has no field '
+                                            f'named "{name}"')
+            self._skip_unknown(cur, name, name_start, desc)
+            return
         fname, _, _, _, fd = entry
         oneof = fd.containing_oneof
         if oneof is not None:
@@ -706,6 +837,29 @@ class _Parser:
         if not desc.is_extendable:
             raise self._error_prev(cur, f'message type "{desc.full_name}" has no extensions')
         raise self._error_prev(cur, f'extension "{".".join(parts)}" is not supported')
+
+    def _skip_unknown(self, cur: _Cursor, name: str, start: int, desc: Descriptor) -> None:
+        """Skip an unknown field (its name already read) and record what was skipped."""
+        try:
+            kind = _skip_contents(cur)
+        except _SkipError as err:
+            raise self._error(err.offset, err.message) from None
+        assert self.unknown is not None
+        self.unknown.append(UnknownField(self._path(name), desc.full_name, name,
+                                         self.index.span(start, cur.prev_end), kind))
+        self._separator(cur)
+
+    def _path(self, name: str) -> str:
+        """`layer[3].data_param.shuffle`: open messages from the top, with list indices."""
+        parts = []
+        for parent, frame in zip(self.stack, self.stack[1:], strict=False):
+            fname = frame[5]
+            fd = parent[0].DESCRIPTOR.fields_by_name.get(fname)
+            if fd is not None and fd.is_repeated and not _is_map(fd):
+                parts.append(f"{fname}[{len(getattr(parent[0], fname)) - 1}]")
+            else:
+                parts.append(fname)
+        return ".".join([*parts, name])
 
     @staticmethod
     def _separator(cur: _Cursor) -> None:
@@ -871,12 +1025,17 @@ class _Parser:
         return last
 
 
-def parse(text: str, message: Message, filename: str = "<string>") -> ParseTree:
+def parse(text: str, message: Message, filename: str = "<string>",
+          unknown: list[UnknownField] | None = None) -> ParseTree:
     """Merge `text` into `message` as `text_format.Parse(text, message)` would.
 
     Returns the positions of everything read. Raises errors.ParseError at the line and column
     protobuf reports, with a message that names the field and what was expected.
+
+    With a list as `unknown`, fields the schema does not know are skipped as
+    `text_format.Parse(..., allow_unknown_field=True)` skips them, and each is appended to the
+    list as an UnknownField. Extensions (`[pkg.ext]`) stay errors, as they do in protobuf.
     """
     if not isinstance(text, str):
         raise TypeError("textformat.parse() takes str; decode the file first")
-    return _Parser(text, message, filename).run()
+    return _Parser(text, message, filename, unknown).run()

@@ -55,7 +55,7 @@ def test_syntax_errors_have_file_line_col(tmp_path: Path, text: str, words: str)
     with pytest.raises(text_format.ParseError) as reference:
         text_format.Parse(text, caffe_pb2.NetParameter())
     position = f":{reference.value.GetLine()}:{reference.value.GetColumn()}: "
-    code, out, err = run_text(tmp_path, text)
+    code, out, err = run_text(tmp_path, text, "--strict")  # unknown fields are errors
     line = one_line(err)
     assert code == 2 and out == ""
     assert line.startswith(str(tmp_path / "net.prototxt") + position), line

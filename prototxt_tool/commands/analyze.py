@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from prototxt_tool.commands import diagnostic
-from prototxt_tool.commands.options import net_options, parse_shape_flags
+from prototxt_tool.commands.options import net_options, parse_shape_flags, strict_option
 
 
 @click.command(epilog="""\b
@@ -14,12 +14,14 @@ Examples:
   dwsep analyze train_val.prototxt --phase train --input-shape data=_,3,227,227
   dwsep analyze net.prototxt --format json -o net.json
   cat net.prototxt | dwsep analyze - --format csv
+  dwsep analyze yolov3_deploy.prototxt --strict    # unknown fields are errors
 
 MACs count multiply-accumulates of Convolution, Deconvolution and InnerProduct layers (the
 MobileNet paper's mult-adds); element-wise work (BatchNorm, ReLU, pooling, ...) is reported
 apart as 'ops'. Exit status: 0 ok, 2 bad input (syntax, shapes, missing file).""")
 @click.argument("file", metavar="FILE")
 @net_options
+@strict_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
               default="table", show_default=True, help="Output format.")
 @click.option("-o", "--output", metavar="FILE", default="-",
@@ -28,14 +30,14 @@ apart as 'ops'. Exit status: 0 ok, 2 bad input (syntax, shapes, missing file).""
               help="Report FLOPs = 2 x MACs (multiply and add counted apart).")
 def analyze(file: str, phase: str, stages: tuple[str, ...], level: int,
             input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...], batch: int | None,
-            fmt: str, output: str, flops: bool) -> None:
+            strict: bool, fmt: str, output: str, flops: bool) -> None:
     """Report per-layer shapes, MACs, params and memory of FILE ('-' for stdin)."""
     from prototxt_tool import analysis, pipeline, report
 
     inputs = parse_shape_flags(input_shapes, "--input-shape")
     blobs = parse_shape_flags(blob_shapes, "--blob-shape")
     loaded = pipeline.load_net(pipeline.read_source(file), phase=phase, level=level,
-                               stages=stages)
+                               stages=stages, strict=strict)
     result = analysis.analyze(loaded, inputs, blobs, batch=batch)
     for warning in result.warnings:
         diagnostic("warning", warning)

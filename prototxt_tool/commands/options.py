@@ -54,3 +54,12 @@ def net_options(fn: F) -> F:
     for deco in reversed(decorators):
         fn = deco(fn)
     return fn
+
+
+def strict_option(fn: F) -> F:
+    """--strict: read the net as Caffe does, an unknown field being an error (exit 2)."""
+    return click.option(
+        "--strict", is_flag=True,
+        help="Refuse fields dwsep's schema does not know (as BVLC Caffe does). By default "
+             "such a field is skipped with a warning naming it and its fork, and the layers "
+             "that depend on it are reported as unknown.")(fn)

@@ -1,0 +1,91 @@
+"""Which Caffe fork defines a field that BVLC Caffe (and dwsep's schema) does not have.
+
+Tolerant reading skips a field the schema does not know, as protobuf's `allow_unknown_field`
+does; this table only says, in the warning and in lint, where such a field comes from, and
+whether skipping it can change a figure dwsep reports. Each fork is cited by repository and
+the path of its `caffe.proto`. Fields that a shape rule needs are in `proto/caffe.proto`
+itself (docs/schema.md lists them) and never reach this table's lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Fork:
+    key: str  # what `--fork` and messages call it
+    repo: str
+    proto: str  # path of the fork's caffe.proto in repo
+
+    def cite(self) -> str:
+        return f"{self.repo}, {self.proto}"
+
+
+_P = "src/caffe/proto/caffe.proto"
+FORKS: dict[str, Fork] = {f.key: f for f in (
+    Fork("nvidia", "NVIDIA/caffe", _P),
+    Fork("intel", "intel/caffe", _P),
+    Fork("fast-rcnn", "rbgirshick/caffe-fast-rcnn", _P),
+    Fork("happynear", "happynear/caffe-windows", _P),
+    Fork("mobilenet-yolo", "eric612/MobileNet-YOLO", _P),
+    Fork("ctpn", "tianzhi0549/CTPN", "caffe/src/caffe/proto/caffe.proto"),
+    Fork("caffe-ocr", "senlinuc/caffe_ocr", _P),
+    Fork("sphereface", "wy1iu/sphereface", "tools/caffe-sphereface/src/caffe/proto/caffe.proto"),
+    Fork("caffe-face", "ydwen/caffe-face", _P),
+    Fork("faceboxes", "sfzhang15/FaceBoxes", _P),
+    Fork("r-fcn", "daijifeng001/caffe-rfcn", _P),
+    Fork("segnet", "alexgkendall/caffe-segnet", _P),
+    Fork("crnn", "yalecyu/crnn.caffe", _P),
+    Fork("openpose-train", "CMU-Perceptual-Computing-Lab/caffe_train", _P),
+)}
+
+
+@dataclass(frozen=True, slots=True)
+class ForkField:
+    fork: str  # key of FORKS
+    # True when the fork's source shows the field cannot change shapes, params, MACs or ops
+    # (data loading, solver or engine choices): skipping it leaves the layer's figures exact.
+    neutral: bool = False
+
+
+# (message full name, field name) -> where the field is defined.
+FIELDS: dict[tuple[str, str], ForkField] = {
+    # NVIDIA/caffe: DataParameter.shuffle / cache choose how records are read (data_reader.cpp);
+    # the DetectNet data and ground-truth parameters shape only training data layers.
+    ("caffe.DataParameter", "shuffle"): ForkField("nvidia", neutral=True),
+    ("caffe.DataParameter", "cache"): ForkField("nvidia", neutral=True),
+    ("caffe.LayerParameter", "detectnet_groundtruth_param"): ForkField("nvidia"),
+    ("caffe.LayerParameter", "detectnet_augmentation_param"): ForkField("nvidia"),
+    # intel/caffe: the compute engine (MKL, MKLDNN, CAFFE) of the whole net.
+    ("caffe.NetParameter", "engine"): ForkField("intel", neutral=True),
+    # happynear/caffe-windows (AMSoftmax, NormFace).
+    ("caffe.InnerProductParameter", "normalize"): ForkField("happynear"),
+    ("caffe.SoftmaxParameter", "normalize_type"): ForkField("happynear"),
+    ("caffe.AccuracyParameter", "min_is_better"): ForkField("happynear"),
+    ("caffe.LayerParameter", "label_specific_add_param"): ForkField("happynear"),
+    ("caffe.LayerParameter", "flip_param"): ForkField("happynear"),
+    ("caffe.LayerParameter", "inner_distance_param"): ForkField("happynear"),
+    # caffe-segnet's data and loss extras.
+    ("caffe.LayerParameter", "dense_image_data_param"): ForkField("segnet"),
+    ("caffe.LossParameter", "weight_by_label_freqs"): ForkField("segnet"),
+    ("caffe.LossParameter", "class_weighting"): ForkField("segnet"),
+    # crnn.caffe: sequence layers.
+    ("caffe.LayerParameter", "continuation_indicator_param"): ForkField("crnn"),
+    ("caffe.LayerParameter", "ctc_loss_param"): ForkField("crnn"),
+    ("caffe.LayerParameter", "labelsequence_accuracy_param"): ForkField("crnn"),
+    # OpenPose training Caffe: its CPMData layer's transformation.
+    ("caffe.LayerParameter", "cpm_transform_param"): ForkField("openpose-train"),
+}
+
+
+def lookup(message: str, name: str) -> ForkField | None:
+    return FIELDS.get((message, name))
+
+
+def describe(message: str, name: str) -> str:
+    """'defined by NVIDIA/caffe' or 'in no fork dwsep knows' (for warnings and lint)."""
+    known = FIELDS.get((message, name))
+    if known is None:
+        return "in no Caffe fork dwsep knows"
+    return f"defined by {FORKS[known.fork].repo}"
