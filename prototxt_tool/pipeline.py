@@ -133,13 +133,19 @@ def parse_net(source: Source, skipped: list[Any] | None = None) -> tuple[Any, An
     try:
         tree = textformat.parse(source.text, net, filename=source.filename, unknown=skipped)
     except ParseError:
-        from prototxt_tool.solver import looks_like_solver
+        _refuse_solver(source)
+        raise
+    if skipped and any("." not in s.path for s in skipped):  # solver fields skipped?
+        _refuse_solver(source)
+    return net, tree
 
-        if not looks_like_solver(source.text):
-            raise
+
+def _refuse_solver(source: Source) -> None:
+    from prototxt_tool.solver import looks_like_solver
+
+    if looks_like_solver(source.text):
         raise SolverGiven(f"{source.filename}: a Caffe solver (SolverParameter), not a net; "
                           "give the net file its `net:` field names") from None
-    return net, tree
 
 
 def upgrade_parsed(source: Source, raw: Any, tree: Any,
