@@ -11,17 +11,11 @@ def bad_bottoms(view: PhaseView, i: int) -> list[int]:
     return [k for k, b in enumerate(param.bottom) if not view.defined_before(i, b)]
 
 
-def depends_on(view: PhaseView, start: int, target: int) -> bool:
-    """True if layer `start` (transitively, through blobs by name) reads what `target` writes."""
-    seen: set[int] = set()
-    stack = [start]
-    while stack:
-        j = stack.pop()
-        if j == target:
-            return True
-        if j in seen:
-            continue
-        seen.add(j)
-        for blob in view.layers[j].param.bottom:
-            stack.extend(p for p in view.producers.get(blob, ()) if p != j)
-    return False
+def depends_on(view: PhaseView, producer: int, reader: int) -> bool:
+    """True if layer `producer` (transitively, through blobs by name) reads what `reader` writes.
+
+    Asked only for a `producer` of one of `reader`'s bottoms (G003, G004): `reader` already
+    reads from `producer`, so the answer is whether both lie on one cycle, which the view's
+    strongly connected components answer for every pair in one linear pass.
+    """
+    return producer == reader or view.components[producer] == view.components[reader]
