@@ -49,8 +49,6 @@
     this.width = parseFloat(svg.getAttribute('width'));
     this.height = parseFloat(svg.getAttribute('height'));
     svg.removeAttribute('viewBox');   // our one transform does all scaling
-    var titles = svg.querySelectorAll('.node > title');  // our tooltip replaces the native one
-    for (var i = 0; i < titles.length; i++) { titles[i].remove(); }
     this.s = 1; this.tx = 0; this.ty = 0; this.frame = 0;
     this.fit('auto');
     var down = null, dragging = false;

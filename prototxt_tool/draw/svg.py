@@ -114,7 +114,11 @@ def _path(points: list[tuple[float, float]], horizontal: bool) -> str:
 
 def render_svg(drawing: Drawing, heat: str | None = None, prefix: str = "dw",
                standalone: bool = True) -> str:
-    """The whole picture; `prefix` keeps element ids unique when several share a page."""
+    """The whole picture; `prefix` keeps element ids unique when several share a page.
+
+    A standalone SVG carries each node's details in a <title> (the viewer's tooltip); inside
+    the report the page's own tooltip shows them from its JSON, so they are left out there.
+    """
     graph, lay = drawing.graph, drawing.layout
     horizontal = drawing.rankdir == "LR"
     top = LEGEND_HEIGHT if heat else 0.0
@@ -138,7 +142,7 @@ def render_svg(drawing: Drawing, heat: str | None = None, prefix: str = "dw",
         out.append(_legend(heat))
     out.append(f'<g class="content" transform="translate(0,{_f(top)})">\n')
     out.append(_edges(drawing, prefix, horizontal))
-    out.append(_nodes(drawing, heat, prefix))
+    out.append(_nodes(drawing, heat, prefix, titles=standalone))
     out.append("</g>\n</g>\n</svg>\n")
     return "".join(out)
 
@@ -186,7 +190,7 @@ def _edges(drawing: Drawing, prefix: str, horizontal: bool) -> str:
     return "".join(out + label_out)
 
 
-def _nodes(drawing: Drawing, heat: str | None, prefix: str) -> str:
+def _nodes(drawing: Drawing, heat: str | None, prefix: str, titles: bool) -> str:
     graph = drawing.graph
     layers = graph.analysis.layers
     out = ['<g class="nodes">\n']
@@ -196,11 +200,11 @@ def _nodes(drawing: Drawing, heat: str | None, prefix: str) -> str:
         left, top = placed.x - placed.width / 2, placed.y - placed.height / 2
         dash = ' stroke-dasharray="4 3"' if unknown else ""
         ink = "#ffffff" if fill in RAMP[6:] else "#1a1a1a"
-        title = "\n".join(html(t) for t in labels.tooltip(graph, node))
+        title = "\n".join(html(t) for t in labels.tooltip(graph, node)) if titles else ""
         out.append(f'<g class="node" id="{prefix}-n{node.id}" data-node="{node.id}" '
                    f'data-layer="{html(node.name)}" data-kind="{html(node.kind)}">'
-                   f'<title>{title}</title>'
-                   f'<rect x="{_f(left)}" y="{_f(top)}" width="{_f(placed.width)}" '
+                   + (f"<title>{title}</title>" if titles else "")
+                   + f'<rect x="{_f(left)}" y="{_f(top)}" width="{_f(placed.width)}" '
                    f'height="{_f(placed.height)}" rx="4" fill="{fill}" stroke="{stroke}"{dash}/>')
         for k, line in enumerate(lines):
             y = top + labels.PAD_Y + labels.LINE_HEIGHT * (k + 0.78)
