@@ -25,7 +25,6 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from bench import chain_text, corpus_dir  # noqa: E402
-
 from prototxt_tool import analysis, pipeline  # noqa: E402
 from prototxt_tool.draw import labels  # noqa: E402
 from prototxt_tool.draw.html import render_report  # noqa: E402
