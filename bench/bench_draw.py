@@ -122,7 +122,7 @@ def main() -> int:
             if label != "chain_10001" and not fold:
                 continue
             name = label + ("" if fold else " --no-fold")
-            t_model, graph = best(args.runs, lambda f=fold: build(result, f))
+            t_model, graph = best(args.runs, lambda f=fold, a=result: build(a, f))
             sizes, edges = layout_inputs(graph)
             t_layout, lay = best(args.runs, lambda s=sizes, e=edges: layout(s, e))
             drawing = arrange(graph)
