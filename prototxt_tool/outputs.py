@@ -84,14 +84,19 @@ def guard_standard_streams() -> None:
         sys.stderr = GuardedStream("stderr", sys.stderr)  # type: ignore[assignment]
 
 
-def write_output(path: str | None, text: str, inputs: Sequence[str] = ()) -> None:
-    """Write `text` to stdout ('-' or None) or atomically to `path`.
+def write_output(path: str | None, text: str | bytes, inputs: Sequence[str] = ()) -> None:
+    """Write `text` to stdout ('-' or None) or atomically to `path`; bytes (PNG, PDF) as is.
 
     `inputs` are the files the command read: an output that is one of them (by name, through
     a symlink or a hard link) is refused, since replacing the net with its own report loses
     the net. Commands that rewrite in place on purpose (`upgrade -o`) do not pass them.
     """
     if path is None or path == "-":
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -109,7 +114,7 @@ def same_file(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str | bytes) -> None:
     """Write via a temporary file in the same directory and os.replace it over `path`.
 
     A reader (or a crash) never sees half a file, and an existing file keeps its mode. A
@@ -135,7 +140,7 @@ def write_atomic(path: str, text: str) -> None:
     except OSError as err:
         raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with _open(fd, text) as handle:
             handle.write(text)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
@@ -145,9 +150,16 @@ def write_atomic(path: str, text: str) -> None:
         raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
 
 
-def _write_in_place(path: str, text: str) -> None:
+def _open(file: int | str, text: str | bytes) -> Any:
+    """Text as UTF-8 with \\n line ends; bytes unchanged."""
+    if isinstance(text, bytes):
+        return open(file, "wb")
+    return open(file, "w", encoding="utf-8", newline="\n")
+
+
+def _write_in_place(path: str, text: str | bytes) -> None:
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        with _open(path, text) as handle:
             handle.write(text)
     except OSError as err:
         raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None

@@ -290,3 +290,34 @@ def test_googlenet_has_few_crossings(corpus: Path) -> None:
                 "soeaver/deploy_inception-v3.prototxt"):
         got = analysis.analyze(pipeline.load_net(pipeline.read_source(str(corpus / rel))))
         assert arrange(build(got)).layout.crossings == 0, rel
+
+
+# -- png / pdf through optional tools -------------------------------------------------------------
+def test_png_without_tools_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from prototxt_tool.draw import convert
+
+    monkeypatch.setattr(convert, "_cairosvg", lambda: None)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot here
+    out = tmp_path / "net.png"
+    code, _, err = run("draw", str(DRAW / "v1.prototxt"), "--format", "png", "-o", str(out))
+    assert code == 2 and not out.exists()
+    assert err.strip().count("\n") == 0 and "pip install cairosvg" in err and "'dot'" in err
+
+
+def test_pdf_through_graphviz_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A stand-in `dot` on PATH: it must get our DOT on stdin and -Tpdf, and its bytes land."""
+    from prototxt_tool.draw import convert
+
+    monkeypatch.setattr(convert, "_cairosvg", lambda: None)
+    fake = tmp_path / "dot"
+    fake.write_text('#!/bin/sh\n[ "$1" = "-Tpdf" ] || exit 3\n'
+                    'head -c 7 | grep -q "^digraph" || exit 4\nprintf "%%PDF-fake\\377"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    out = tmp_path / "net.pdf"
+    code, _, err = run("draw", str(DRAW / "v1.prototxt"), "--format", "pdf", "-o", str(out))
+    assert code == 0, err
+    assert out.read_bytes() == b"%PDF-fake\xff"
+    fake.write_text("#!/bin/sh\necho 'Error: syntax error in line 1' >&2\nexit 1\n")
+    code, _, err = run("draw", str(DRAW / "v1.prototxt"), "--format", "pdf", "-o", str(out))
+    assert code == 2 and "syntax error in line 1" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -50,18 +51,22 @@ Examples:
   dwsep draw mobilenet_deploy.prototxt -o mobilenet.svg
   dwsep draw net.prototxt --rankdir LR --heat macs -o net.svg
   dwsep draw net.prototxt --format dot | dot -Tpdf -o net.pdf
+  dwsep draw net.prototxt --format png -o net.png     (needs cairosvg or Graphviz)
   dwsep gen mobilenet | dwsep draw - --format html -o mobilenet.html
 
 One node per layer; in-place layers (ReLU, BatchNorm, Scale, Dropout on the same blob) are
 folded into the node that wrote the blob (--no-fold shows them). Edges carry the blob's shape.
 Nodes are coloured by kind, or with --heat by their share of a cost. A layer of unknown type is
 drawn dashed with '?' costs. The layout is dwsep's own (no Graphviz needed); --format dot
-leaves the layout to Graphviz. Exit status: 0 ok, 2 bad input.""")
+leaves the layout to Graphviz. png/pdf use cairosvg (dwsep's layout) if installed, else
+Graphviz's dot on PATH. Exit status: 0 ok, 2 bad input.""")
 @click.argument("file", metavar="FILE")
 @net_options
 @picture_options
-@click.option("--format", "fmt", type=click.Choice(["svg", "dot", "html"]), default="svg",
-              show_default=True, help="svg picture, Graphviz dot source, or the HTML report.")
+@click.option("--format", "fmt", type=click.Choice(["svg", "dot", "html", "png", "pdf"]),
+              default="svg", show_default=True,
+              help="svg picture, Graphviz dot source, the HTML report; png/pdf need cairosvg "
+                   "or Graphviz's dot (optional, found at run time).")
 @click.option("-o", "--output", metavar="FILE", default="-",
               help="Write to FILE (atomically) instead of stdout.")
 def draw(file: str, phase: str, stages: tuple[str, ...], level: int,
@@ -82,6 +87,17 @@ def draw(file: str, phase: str, stages: tuple[str, ...], level: int,
         from prototxt_tool.draw.html import render_report
 
         text = render_report([graph], rankdir, heat)
+    elif fmt in ("png", "pdf"):
+        from prototxt_tool.draw.convert import convert
+        from prototxt_tool.draw.dot import render_dot
+        from prototxt_tool.draw.svg import arrange, render_svg
+
+        data = convert(fmt, lambda: render_svg(arrange(graph, rankdir), heat),
+                       lambda: render_dot(graph, rankdir))
+        if output == "-" and sys.stdout.isatty():
+            raise UsageError(f"--format {fmt} is binary; give -o FILE or redirect stdout")
+        write_output(output, data, inputs=[file])
+        return
     else:
         from prototxt_tool.draw.svg import arrange, render_svg
 
