@@ -339,3 +339,24 @@ def test_paper_and_caffe_layouts_differ_only_where_documented() -> None:
     assert caffe["conv4_3/linear"].tops[0].shape == (1, 64, 28, 28)
     with pytest.raises(UsageError, match="--layout"):
         mobilenet_v2(layout="tf")
+
+
+def test_docs_table_is_what_the_commands_generate() -> None:
+    """docs/gen.md's MACs/params table: every row regenerated through the CLI and analyzed."""
+    import re
+    import shlex
+
+    from click.testing import CliRunner
+
+    from prototxt_tool.cli import COMMANDS
+    from prototxt_tool.commands import build_cli
+    from tests.conftest import REPO
+
+    page = (REPO / "docs" / "gen.md").read_text()
+    table = page.split("<!-- generated-figures -->", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `dwsep gen ([^`]+)` \| ([\d,]+) \| ([\d,]+) \|$", table, re.M)
+    assert len(rows) >= 10
+    for args, macs, params in rows:
+        text = CliRunner().invoke(build_cli(COMMANDS), ["gen", *shlex.split(args)]).stdout
+        total = analyze(text).total
+        assert (f"{total.macs:,}", f"{total.learnable:,}") == (macs, params), args
