@@ -138,6 +138,7 @@ class _Walk:
         # Tolerant reading: one warning per skipped field; a layer whose figures may depend on
         # one it skipped is unknown (never guessed).
         self.blind: dict[int, str] = {}
+        self.warnings.extend(loaded.warnings)  # what Caffe ignores of a legacy net
         for skip in loaded.skipped:
             self.warnings.append(skip.describe(loaded.source.filename))
             if skip.layer is not None and not skip.neutral:

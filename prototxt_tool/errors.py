@@ -60,6 +60,19 @@ class ShapeError(NetError):
     """Shapes that cannot work out (mismatch, non-positive dim, group not dividing C, ...)."""
 
 
+class UpgradeError(NetError):
+    """A legacy net Caffe's upgrade refuses (or would read past the end of).
+
+    upgrade.py works on the message alone; `where` names the NetParameter field as written
+    and its index (`("input_dim", 0)`, `("layers", 3)`) so that the pipeline, which has the
+    ParseTree, can give the error its file:line:col.
+    """
+
+    def __init__(self, message: str, where: tuple[str, int] | None = None, **who: str | None):
+        self.where = where
+        super().__init__(message, **who)  # type: ignore[arg-type]
+
+
 class InputShapeNeeded(ShapeError):
     """A top only the user can shape: a data layer reads it from disk at run time.
 

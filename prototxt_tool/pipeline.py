@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prototxt_tool.errors import ParseError, SolverGiven, UsageError
+from prototxt_tool.errors import ParseError, SolverGiven, UpgradeError, UsageError
 
 
 @dataclass(slots=True)
@@ -64,6 +64,8 @@ class LoadedNet:
     kept: list[int]  # parallel to net.layer: the layer's index in the upgraded, unfiltered net
     # fields skipped by tolerant reading (every one in the file; `layer` set for this view's)
     skipped: list[SkippedField] = field(default_factory=list)
+    # `file:line:col: what Caffe ignores` of a legacy net it accepts (upgrade.Upgraded.warnings)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -150,11 +152,36 @@ def _refuse_solver(source: Source) -> None:
 
 def upgrade_parsed(source: Source, raw: Any, tree: Any,
                    skipped: list[Any] | None = None) -> UpgradedNet:
-    """Caffe's UpgradeNetAsNeeded on a parsed net (NetError for a legacy net it refuses)."""
+    """Caffe's UpgradeNetAsNeeded on a parsed net (NetError for a legacy net it refuses).
+
+    Errors and warnings of the upgrade get the file and line:col of what they are about.
+    """
     from prototxt_tool import upgrade
 
-    return UpgradedNet(source, raw, tree, upgrade.detect_format(raw), upgrade.upgrade_net(raw),
+    try:
+        upgraded = upgrade.upgrade_net(raw)
+    except UpgradeError as err:
+        err.filename = source.filename
+        err.line, err.column = _where(tree, err.where)
+        raise
+    return UpgradedNet(source, raw, tree, upgrade.detect_format(raw), upgraded,
                        list(skipped or ()))
+
+
+def upgrade_warnings(parsed: UpgradedNet) -> list[str]:
+    """The upgrade's warnings as one-line `file:line:col: message` texts."""
+    out = []
+    for message, where in parsed.upgraded.warnings:
+        line, column = _where(parsed.tree, where)
+        place = f"{line}:{column}: " if line else ""
+        out.append(f"{parsed.source.filename}:{place}{message}")
+    return out
+
+
+def _where(tree: Any, where: tuple[str, int] | None) -> tuple[int, int]:
+    """Line and column of a field of the file's top-level message (0, 0 when not written)."""
+    span = tree.location(*where) if where is not None and tree is not None else None
+    return (span.line, span.column) if span is not None else (0, 0)
 
 
 def select_phase(parsed: UpgradedNet, phase: str = "TEST", level: int = 0,
@@ -173,7 +200,8 @@ def select_phase(parsed: UpgradedNet, phase: str = "TEST", level: int = 0,
         net.layer.extend(up.net.layer[i] for i in kept)
     trees = [origin_tree(parsed.tree, up.origins[i]) for i in kept]
     return LoadedNet(parsed.source, parsed.raw, parsed.tree, parsed.format, net, trees, phase,
-                     list(up.notes), kept, _skipped_in_view(parsed, kept))
+                     list(up.notes), kept, _skipped_in_view(parsed, kept),
+                     upgrade_warnings(parsed))
 
 
 def load_net(source: Source, phase: str = "TEST", level: int = 0,

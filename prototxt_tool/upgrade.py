@@ -28,9 +28,10 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from prototxt_tool import caffe_pb2
-from prototxt_tool.errors import NetError
+from prototxt_tool.errors import UpgradeError
 
 Origin = tuple[str, int]
+Where = tuple[str, int]  # a NetParameter field as written, and the index of one of its values
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Upgraded:
     net: Any  # caffe_pb2.NetParameter, `layer` only
     origins: list[Origin] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What Caffe silently ignores of a legacy net it accepts (extra input_dim values, say):
+    # warnings rather than notes, since the file says something the net will not do.
+    warnings: list[tuple[str, Where]] = field(default_factory=list)
 
 
 def detect_format(net: Any) -> str:
@@ -54,14 +58,9 @@ def detect_format(net: Any) -> str:
 def upgrade_net(net: Any) -> Upgraded:
     """Return the net as Caffe sees it after UpgradeNetAsNeeded; `net` itself is not changed."""
     if len(net.layers) > 0 and len(net.layer) > 0:
-        # Caffe logs an error and silently drops every `layer` entry; that loses half the
-        # net without a word, so it is refused here.
-        raise NetError(
-            f"the net mixes {len(net.layer)} 'layer' (current format) and {len(net.layers)} "
-            "'layers' (legacy V0/V1) entries; Caffe would ignore the 'layer' ones: write all "
-            "layers in one format"
-        )
+        _refuse_mixed(net)
     notes: list[str] = []
+    warnings: list[tuple[str, Where]] = []
     work = caffe_pb2.NetParameter()
     work.CopyFrom(net)
     sources = list(range(len(net.layers)))
@@ -75,12 +74,29 @@ def upgrade_net(net: Any) -> Upgraded:
     else:
         origins = [("layer", i) for i in range(len(work.layer))]
     if len(work.input) > 0:
-        if _upgrade_input(work, notes):
+        if _upgrade_input(work, notes, warnings):
             origins.insert(0, ("input", 0))
     else:
         _note_orphan_input_shapes(work, notes)
     _upgrade_batch_norm(work, notes)
-    return Upgraded(work, origins, notes)
+    return Upgraded(work, origins, notes, warnings)
+
+
+def _refuse_mixed(net: Any) -> None:
+    """`layer` and `layers` in one net: what Caffe does depends on the legacy format.
+
+    V0 (a `layers` entry with a nested `layer`): UpgradeV0Net builds a new net from the name,
+    `layers`, input, input_dim and force_backward alone, so the `layer` entries vanish without
+    a word. dwsep refuses that rather than lose half the net silently. V1: UpgradeV1Net
+    aborts ("Refusing to upgrade inconsistent NetParameter input").
+    """
+    mix = (f"the net mixes {len(net.layer)} 'layer' (current format) and {len(net.layers)} "
+           f"'layers' (legacy {detect_format(net)}) entries")
+    if detect_format(net) == "V0":
+        why = "Caffe's V0 upgrade would silently drop the 'layer' ones"
+    else:
+        why = "Caffe refuses to upgrade such a net (\"inconsistent NetParameter\")"
+    raise UpgradeError(f"{mix}; {why}: write all layers in one format", where=("layer", 0))
 
 
 # ---------------------------------------------------------------------------------------
@@ -197,8 +213,8 @@ def _upgrade_v0_net(net: Any, notes: list[str]) -> tuple[Any, list[int]]:
     out = caffe_pb2.NetParameter()
     if net.HasField("name"):
         out.name = net.name
-    for conn in layers:
-        _upgrade_v0_layer(conn, out.layers.add(), notes)
+    for conn, source in zip(layers, sources, strict=True):
+        _upgrade_v0_layer(conn, out.layers.add(), notes, source)
     out.input.extend(net.input)
     out.input_dim.extend(net.input_dim)
     if net.HasField("force_backward"):
@@ -232,9 +248,9 @@ def _fold_padding_layers(net: Any, notes: list[str]) -> tuple[list[Any], list[in
             sources.append(i)
         for j, blob in enumerate(conn.bottom):
             if blob not in last_top:
-                raise NetError(f"bottom '{blob}' is produced by no earlier layer or input "
-                               "(Caffe's V0 upgrade stops here)",
-                               layer=_v0_name(conn, i), layer_type=conn.layer.type)
+                raise UpgradeError(f"bottom '{blob}' is produced by no earlier layer or input "
+                                   "(Caffe's V0 upgrade stops here)", where=("layers", i),
+                                   layer=_v0_name(conn, i), layer_type=conn.layer.type)
             src = last_top[blob]
             if src >= 0 and net.layers[src].layer.type == "padding":
                 _fold_one(net, src, conn, i, kept[-1], j, notes)
@@ -252,22 +268,25 @@ def _fold_one(net: Any, src: int, conn: Any, index: int, target: Any, j: int,
     pad_conn = net.layers[src]
     pad_name = _v0_name(pad_conn, src)
     name, kind = _v0_name(conn, index), conn.layer.type
+    here: Where = ("layers", index)
     if kind not in ("conv", "pool"):
-        raise NetError(f"reads the output of padding layer '{pad_name}', but only conv and "
-                       "pool layers can absorb a V0 padding layer", layer=name, layer_type=kind)
+        raise UpgradeError(f"reads the output of padding layer '{pad_name}', but only conv and "
+                           "pool layers can absorb a V0 padding layer", where=here, layer=name,
+                           layer_type=kind)
     if len(conn.bottom) != 1:
-        raise NetError(f"reads padding layer '{pad_name}' and has {len(conn.bottom)} bottoms; "
-                       "a padded layer must have exactly one", layer=name, layer_type=kind)
+        raise UpgradeError(f"reads padding layer '{pad_name}' and has {len(conn.bottom)} "
+                           "bottoms; a padded layer must have exactly one", where=here,
+                           layer=name, layer_type=kind)
     if len(pad_conn.bottom) != 1 or len(pad_conn.top) != 1:
-        raise NetError(f"has {len(pad_conn.bottom)} bottom(s) and {len(pad_conn.top)} top(s); "
-                       "a V0 padding layer must have exactly one of each",
-                       layer=pad_name, layer_type="padding")
+        raise UpgradeError(f"has {len(pad_conn.bottom)} bottom(s) and {len(pad_conn.top)} "
+                           "top(s); a V0 padding layer must have exactly one of each",
+                           where=("layers", src), layer=pad_name, layer_type="padding")
     target.layer.pad = pad_conn.layer.pad
     target.bottom[j] = pad_conn.bottom[0]
     notes.append(f"folded padding layer '{pad_name}' into '{name}' (pad {pad_conn.layer.pad})")
 
 
-def _upgrade_v0_layer(conn: Any, out: Any, notes: list[str]) -> None:
+def _upgrade_v0_layer(conn: Any, out: Any, notes: list[str], index: int) -> None:
     """UpgradeV0LayerParameter: the nested V0 message spread over V1's typed *_param fields."""
     out.bottom.extend(conn.bottom)
     out.top.extend(conn.top)
@@ -282,8 +301,9 @@ def _upgrade_v0_layer(conn: Any, out: Any, notes: list[str]) -> None:
         out.name = v0.name
     if v0.HasField("type"):
         if kind not in V0_TYPES:
-            raise NetError(f"unknown V0 layer type '{kind}' (Caffe's V0 upgrade knows: "
-                           f"{', '.join(sorted(V0_TYPES))})", layer=v0.name or None)
+            raise UpgradeError(f"unknown V0 layer type '{kind}' (Caffe's V0 upgrade knows: "
+                               f"{', '.join(sorted(V0_TYPES))})", where=("layers", index),
+                               layer=v0.name or None)
         out.type = caffe_pb2.V1LayerParameter.LayerType.Value(V0_TYPES[kind])
     for name in _V0_COPIED:
         getattr(out, name).extend(getattr(v0, name))
@@ -430,8 +450,8 @@ def _upgrade_v1_layer(v1: Any, index: int, out: Any, notes: list[str]) -> None:
 def _v1_type_name(v1: Any, index: int) -> str:
     enum_name = caffe_pb2.V1LayerParameter.LayerType.Name(v1.type)
     if enum_name not in V1_TYPES:
-        raise NetError(f"V1 layer type {enum_name} has no current-format name in Caffe",
-                       layer=v1.name or f"#{index}")
+        raise UpgradeError(f"V1 layer type {enum_name} has no current-format name in Caffe",
+                           where=("layers", index), layer=v1.name or f"#{index}")
     return V1_TYPES[enum_name]
 
 
@@ -473,14 +493,14 @@ def _copy_type_params(v1: Any, out: Any, notes: list[str]) -> None:
 # Legacy input fields (NetNeedsInputUpgrade, UpgradeNetInput)
 
 
-def _upgrade_input(net: Any, notes: list[str]) -> bool:
+def _upgrade_input(net: Any, notes: list[str], warnings: list[tuple[str, Where]]) -> bool:
     """Turn `input` + `input_shape`/`input_dim` into a first layer "input"; True if added.
 
     Without any shape Caffe just strips the names (a caffemodel from before shapes were
     saved); layers reading those blobs then have no producer, which the analysis reports.
     """
     names = list(net.input)
-    shapes = _input_shapes(net, names, notes)
+    shapes = _input_shapes(net, names, warnings)
     if shapes is not None:
         layer = caffe_pb2.LayerParameter(name="input", type="Input")
         layer.top.extend(names)
@@ -502,21 +522,36 @@ def _upgrade_input(net: Any, notes: list[str]) -> bool:
     return shapes is not None
 
 
-def _input_shapes(net: Any, names: list[str], notes: list[str]) -> list[list[int]] | None:
+def _input_shapes(net: Any, names: list[str],
+                  warnings: list[tuple[str, Where]]) -> list[list[int]] | None:
+    """UpgradeNetInput: input i gets input_shape(i), else input_dim(4i) .. input_dim(4i+3).
+
+    Caffe indexes without a bounds check, so values beyond what the inputs need are ignored
+    (a warning here) and too few make it read past the end (undefined: refused here).
+    """
+    count = len(names)
     if len(net.input_shape) > 0:
         if len(net.input_dim) > 0:
-            notes.append("both input_shape and input_dim given: Caffe uses input_shape, "
-                         "input_dim ignored")
-        if len(net.input_shape) != len(names):
-            raise NetError(f"{len(names)} input(s) but {len(net.input_shape)} input_shape "
-                           "entries: give exactly one input_shape per input")
-        return [list(shape.dim) for shape in net.input_shape]
+            warnings.append(("both input_shape and input_dim given: Caffe uses input_shape and "
+                             "ignores input_dim", ("input_dim", 0)))
+        given = len(net.input_shape)
+        if given < count:
+            raise UpgradeError(f"{count} input(s) but {given} input_shape entries: Caffe needs "
+                               "one input_shape per input", where=("input", given))
+        if given > count:
+            warnings.append((f"{given} input_shape entries for {count} input(s): Caffe uses the "
+                             f"first {count} and ignores the rest", ("input_shape", count)))
+        return [list(shape.dim) for shape in net.input_shape[:count]]
     if len(net.input_dim) > 0:
         dims = list(net.input_dim)
-        if len(dims) != 4 * len(names):
-            raise NetError(f"{len(names)} input(s) need {4 * len(names)} input_dim values "
-                           f"(N, C, H, W each), found {len(dims)}")
-        return [dims[4 * i: 4 * i + 4] for i in range(len(names))]
+        if len(dims) < 4 * count:
+            raise UpgradeError(f"{count} input(s) need {4 * count} input_dim values (N, C, H, W "
+                               f"each), found {len(dims)}", where=("input_dim", 0))
+        if len(dims) > 4 * count:
+            extra = ", ".join(map(str, dims[4 * count:]))
+            warnings.append((f"{len(dims)} input_dim values for {count} input(s): Caffe takes 4 "
+                             f"per input and ignores the rest ({extra})", ("input_dim", 4 * count)))
+        return [dims[4 * i: 4 * i + 4] for i in range(count)]
     return None
 
 

@@ -342,12 +342,13 @@ def test_two_inputs_with_input_dim_are_split_in_fours():
     assert [list(s.dim) for s in up.net.layer[0].input_param.shape] == [[1, 2, 3, 4], [5, 6, 7, 8]]
 
 
-def test_input_shape_wins_over_input_dim_with_a_note():
+def test_input_shape_wins_over_input_dim_with_a_warning():
     up = upgrade_net(parse('input: "a" input_shape { dim: 2 dim: 2 } input_dim: 1 input_dim: 1 '
                            'input_dim: 1 input_dim: 1'))
     assert list(up.net.layer[0].input_param.shape[0].dim) == [2, 2]
     assert len(up.net.input_dim) == 0
-    assert any("input_dim ignored" in n for n in up.notes)
+    assert up.warnings == [("both input_shape and input_dim given: Caffe uses input_shape and "
+                            "ignores input_dim", ("input_dim", 0))]
 
 
 @pytest.mark.parametrize(("text", "fragment"), [

@@ -35,17 +35,16 @@ def upgrade(file: str, output: str | None, quiet: bool) -> None:
 
     from prototxt_tool import pipeline
     from prototxt_tool.outputs import write_output
-    from prototxt_tool.upgrade import detect_format, upgrade_net
-
     source = pipeline.read_source(file)
-    raw, _tree = pipeline.parse_net(source)
-    fmt = detect_format(raw)
-    result = upgrade_net(raw)
+    parsed = pipeline.upgrade_parsed(source, *pipeline.parse_net(source))
+    result = parsed.upgraded
     text = text_format.MessageToString(result.net)
     write_output(output, text)
     # Notes come last so that a failed write leaves exactly one (error) line on stderr.
+    for warning in pipeline.upgrade_warnings(parsed):
+        diagnostic("warning", warning)
     if not quiet:
-        _print_notes(source.filename, fmt, result.notes)
+        _print_notes(source.filename, parsed.format, result.notes)
 
 
 def _print_notes(filename: str, fmt: str, notes: list[str]) -> None:
