@@ -3,7 +3,9 @@
     .venv/bin/python bench/bench_lint.py [CORPUS_DIR] [--no-corpus] [--no-growth]
 
 1. corpus: the real CLI in a fresh process (start-up and imports included, as pre-commit and
-   CI pay them): wall time of the best of three runs and the finding counts (target < 5 s).
+   CI pay them), with -j 1 and with -j 2: best wall time of three runs each, their ratio,
+   whether both printed the same bytes, and the finding counts. Targets: -j 1 under 5 s;
+   with two cores, -j 2 at most 0.65x of -j 1.
 2. growth: generated ReLU chains of 1,000 / 10,000 / 100,000 layers and a net of 800
    in-place layers on a blob nothing produces (the two shapes that made lint quadratic).
    Each is analyzed (parse, upgrade, filter, shapes, table) and linted (every default rule)
@@ -21,6 +23,7 @@ import time
 from pathlib import Path
 
 TARGET_S = 5.0
+TARGET_RATIO = 0.65  # -j 2 / -j 1 wall time on the corpus, with two cores
 
 
 REPO = Path(__file__).resolve().parent.parent
@@ -113,29 +116,41 @@ def main() -> int:
     return 0 if ok else 1
 
 
+def best_of(cmd: list[str], runs: int) -> tuple[float, list[float], bytes]:
+    times = []
+    out = b""
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, cwd=REPO, check=False)
+        times.append(time.perf_counter() - start)
+        out = proc.stdout
+        if proc.returncode == 2:
+            sys.stderr.write(proc.stderr.decode())
+            raise SystemExit(2)
+    return min(times), times, out
+
+
 def corpus_lint(given: str | None) -> int:
-    repo = REPO
-    default = os.environ.get("DWSEP_CORPUS", str(repo.parent / "shared" / "corpus"))
+    """The corpus with -j 1 and -j 2: both times, their ratio, and that the bytes match."""
+    default = os.environ.get("DWSEP_CORPUS", str(REPO.parent / "shared" / "corpus"))
     corpus = given or default
     if not Path(corpus).is_dir():
         print(f"corpus not found at {corpus}: corpus timing skipped")
         return 0
-    cmd = [sys.executable, "-m", "prototxt_tool", "lint", "--fail-on", "error", corpus]
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=repo, check=False)
-        times.append(time.perf_counter() - start)
-        if proc.returncode == 2:
-            sys.stderr.write(proc.stderr)
-            return 2
-    summary = proc.stdout.strip().splitlines()[-1]
-    best = min(times)
-    verdict = "OK" if best < TARGET_S else "TOO SLOW"
-    print(f"dwsep lint {corpus}: best {best:.2f} s of {len(times)} "
-          f"({', '.join(f'{t:.2f}' for t in times)}); target < {TARGET_S:.0f} s: {verdict}")
-    print(summary)
-    return 0 if best < TARGET_S else 1
+    base = [sys.executable, "-m", "prototxt_tool", "lint", "--fail-on", "error", corpus]
+    one, t1, out1 = best_of([*base, "-j", "1"], 3)
+    two, t2, out2 = best_of([*base, "-j", "2"], 3)
+    ratio = two / one
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    ok1, ok2, same = one < TARGET_S, ratio <= TARGET_RATIO, out1 == out2
+    print(f"dwsep lint {corpus} ({cores} cores available)")
+    print(f"  -j 1: best {one:.2f} s of 3 ({', '.join(f'{t:.2f}' for t in t1)}); "
+          f"target < {TARGET_S:.0f} s: {'OK' if ok1 else 'TOO SLOW'}")
+    print(f"  -j 2: best {two:.2f} s of 3 ({', '.join(f'{t:.2f}' for t in t2)})")
+    print(f"  -j 2 / -j 1 = {ratio:.2f}; target <= {TARGET_RATIO}: {'OK' if ok2 else 'MISSED'}")
+    print(f"  same output with -j 1 and -j 2: {'yes' if same else 'NO'}")
+    print("  " + out1.decode().strip().splitlines()[-1])
+    return 0 if ok1 and ok2 and same else 1
 
 
 if __name__ == "__main__":

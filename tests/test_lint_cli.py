@@ -53,9 +53,9 @@ def test_text_format_lines_sorted_with_summary(tmp_path: Path) -> None:
     code, out, _ = run("lint", b, a)
     lines = out.splitlines()
     assert code == 1
-    assert lines[0] == f"{a}:3:9: D007 BatchNorm 'bn1' is followed by ReLU 'relu1', not by a " \
-                       "Scale layer; Caffe's BatchNorm has no affine part"
-    assert lines[1].startswith(f"{a}:5:53: G002 layer 'acc': bottom 'label'")
+    assert lines[0] == f"{a}:3:9: D007 [warning] BatchNorm 'bn1' is followed by ReLU 'relu1', " \
+                       "not by a Scale layer; Caffe's BatchNorm has no affine part"
+    assert lines[1].startswith(f"{a}:5:53: G002 [error] layer 'acc': bottom 'label'")
     assert lines[2].startswith(f"{b}:3:9: D007")
     assert lines[-1] == "Found 4 problem(s) in 2 files (2 errors, 2 warnings)."
 

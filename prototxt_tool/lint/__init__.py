@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prototxt_tool.errors import UsageError
 from prototxt_tool.lint.config import config_for
 from prototxt_tool.lint.context import LintOptions
 from prototxt_tool.lint.engine import Finding, fails, lint_source
@@ -61,23 +60,18 @@ def _prototxts(root: Path) -> list[str]:
 
 def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
                select: Sequence[str] = (), extend_select: Sequence[str] = (),
-               ignore: Sequence[str] = ()) -> LintResult:
-    from prototxt_tool.pipeline import read_source
+               ignore: Sequence[str] = (), jobs: int = 1) -> LintResult:
+    """Lint every file under `paths`; `jobs` > 1 uses that many worker processes."""
+    from prototxt_tool.lint.runner import plan, run_jobs
 
     files, problems = collect_files(paths)
     result = LintResult(problems=problems)
-    codes = [r.code for r in all_rules()]
-    for path in files:
-        config = config_for(path).with_flags(select, extend_select, ignore)
-        config.validate(codes)
-        try:
-            source = read_source(path)
-        except UsageError as err:
-            result.problems.append(str(err))
+    for done in run_jobs(plan(files, select, extend_select, ignore), options, jobs):
+        if done.problem is not None:
+            result.problems.append(done.problem)
             continue
         result.files += 1
-        result.findings.extend(lint_source(source, config, options))
-    result.findings.sort(key=Finding.sort_key)
+        result.findings.extend(done.findings)
     return result
 
 

@@ -29,6 +29,7 @@ class Finding:
     severity: str
     message: str
     layer: str | None = None
+    end_column: int = 0  # last column of the span on `end_line` (for --show-source carets)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
@@ -88,15 +89,17 @@ def _issues(ctx: LintContext, rule: RuleInfo) -> list[tuple[str | None, Issue]]:
 def _finding(ctx: LintContext, rule: RuleInfo, issue: Issue) -> Finding:
     span = issue.where
     if span is None:
-        line, column, end_line = 1, 1, 1
+        line, column, end_line, end_column = 1, 1, 1, 0
     else:
         line, column, end_line = span.line, span.column, span.end_line
+        end_column = span.end_column
     return Finding(ctx.path, line, column, end_line, rule.code, rule.severity, issue.message,
-                   issue.layer)
+                   issue.layer, end_column)
 
 
 def _replace_message(f: Finding, message: str) -> Finding:
-    return Finding(f.path, f.line, f.column, f.end_line, f.code, f.severity, message, f.layer)
+    return Finding(f.path, f.line, f.column, f.end_line, f.code, f.severity, message, f.layer,
+                   f.end_column)
 
 
 def _layer_blocks(ctx: LintContext) -> list[tuple[int, int]]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import click
 
 from prototxt_tool import __version__
 from prototxt_tool.escape import github_data, github_prop, visible
@@ -18,17 +21,79 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
                 "sarif-schema-2.1.0.json")
 
 
-def render_text(findings: list[Finding], files: int, unusable: int = 0) -> str:
-    """One `path:line:col: CODE message` line per finding, then the summary.
+SEVERITY_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """How `--format text` looks: source context under each finding, and ANSI colour (only
+    for a terminal; the CLI decides, honouring NO_COLOR)."""
+
+    show_source: bool = False
+    color: bool = False
+
+
+def finding_line(f: Finding, style: TextStyle = TextStyle()) -> str:
+    """`path:line:col: CODE [severity] message`.
 
     Paths and messages carry untrusted names: visible() keeps each finding one line, and a
-    path that could be read as a GitHub workflow command (`::error ...`) gets a `./` prefix,
-    so every line starts with a path and nothing else.
+    path that could be read as a GitHub workflow command (`::error ...`) gets a `./` prefix
+    (text_path), so every line starts with a path and nothing else.
     """
-    lines = [f"{text_path(f.path)}:{f.line}:{f.column}: {f.code} {visible(f.message)}"
-             for f in findings]
-    lines.append(summary(findings, files, unusable))
-    return "\n".join(lines) + "\n"
+    where = f"{text_path(f.path)}:{f.line}:{f.column}:"
+    code = f"{f.code} [{f.severity}]"
+    if style.color:
+        where = click.style(where, bold=True)
+        code = click.style(code, fg=SEVERITY_COLOR[f.severity], bold=True)
+    return f"{where} {code} {visible(f.message)}"
+
+
+def source_context(f: Finding, lines: dict[int, str], style: TextStyle = TextStyle()) -> str:
+    """The line a finding points at with a caret under its span (ruff's --show-source)."""
+    text = lines.get(f.line)
+    if text is None:
+        return ""
+    number = str(f.line)
+    gutter = " " * len(number) + " |"
+    start = max(f.column - 1, 0)
+    stop = f.end_column if f.end_line == f.line and f.end_column >= f.column else len(text)
+    stop = max(stop, start + 1)
+    shown = visible(text)
+    pad = len(visible(text[:start]))
+    width = max(len(visible(text[start:stop])), 1)
+    caret = "^" * width
+    if style.color:
+        caret = click.style(caret, fg=SEVERITY_COLOR[f.severity], bold=True)
+    return f"{gutter}\n{number} | {shown}\n{gutter} {' ' * pad}{caret}\n"
+
+
+def render_findings(findings: list[Finding], lines: dict[int, str] | None = None,
+                    style: TextStyle = TextStyle()) -> str:
+    """One file's findings as text lines (with context when style.show_source)."""
+    out = []
+    for f in findings:
+        out.append(finding_line(f, style) + "\n")
+        if style.show_source and lines is not None:
+            out.append(source_context(f, lines, style))
+    return "".join(out)
+
+
+def render_text(findings: list[Finding], files: int, unusable: int = 0) -> str:
+    return render_findings(findings) + summary(findings, files, unusable) + "\n"
+
+
+def render_statistics(findings: list[Finding]) -> str:
+    """`--statistics`: how many findings of each code, most frequent first (as ruff)."""
+    counts = Counter(f.code for f in findings)
+    if not counts:
+        return ""
+    rules = {r.code: r for r in all_rules()}
+    width = len(str(max(counts.values())))
+    rows = []
+    for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        r = rules[code]
+        rows.append(f"{n:>{width}}  {code}  {'[' + r.severity + ']':<10} {r.name}")
+    return "\n".join(rows) + "\n"
 
 
 def text_path(path: str) -> str:
