@@ -41,7 +41,7 @@ def mixed(tmp_path: Path) -> str:
 
 
 def test_line_format_has_severity(mixed: str) -> None:
-    code, out, _ = run("lint", mixed)
+    _, out, _ = run("lint", mixed)
     assert out.splitlines()[1] == (f"{mixed}:5:53: G002 [error] layer 'acc': bottom 'label' is "
                                    "not produced by any layer in phase TEST")
 
@@ -120,7 +120,7 @@ def test_output_file(tmp_path: Path, mixed: str) -> None:
 def test_stdin_filename(tmp_path: Path) -> None:
     (tmp_path / ".dwsep.toml").write_text('[lint]\nignore = ["G002"]\n')
     name = str(tmp_path / "net.prototxt")
-    code, out, _ = run("lint", "-", "--stdin-filename", name, stdin=MIXED)
+    _, out, _ = run("lint", "-", "--stdin-filename", name, stdin=MIXED)
     assert out.startswith(f"{name}:3:9: D007 [warning]")
     assert "G002" not in out  # the configuration next to NAME applies
 
