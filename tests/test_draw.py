@@ -250,6 +250,7 @@ def test_separate_report_html(tmp_path: Path) -> None:
     assert code == 0, err
     page = out.read_text()
     assert "What changed" in page and "conv1/dw" in page and "conv1/sep" in page
+    assert "<th>branches.prototxt (separated)</th>" in page  # same net name: files named
 
 
 # -- layout ---------------------------------------------------------------------------------------

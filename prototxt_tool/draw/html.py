@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -217,34 +219,46 @@ def _view_html(g: Graph, view: int, rankdir: str, heat: str | None, named: bool)
             + "</section>\n")
 
 
+def _labels(a: Analysis, b: Analysis) -> tuple[str, str]:
+    """Column headings: the net names, or the file names when the names are the same."""
+    x, y = a.net or a.filename, b.net or b.filename
+    if x == y:
+        x, y = os.path.basename(a.filename), os.path.basename(b.filename)
+    return html(x), html(y)
+
+
 def _comparison(a: Analysis, b: Analysis) -> str:
-    def change(x: int, y: int) -> str:
+    def change(x: int, y: int, show: Callable[[int], str]) -> str:
         if x == y:
             return "same"
         if not x:
             return "new"
-        return f"{100 * (y - x) / x:+.1f}% ({human(y - x) if y > x else '-' + human(x - y)})"
+        sign = "+" if y > x else "-"
+        return f"{100 * (y - x) / x:+.1f}% ({sign}{show(abs(y - x))})"
 
-    rows = [("layers", len(a.layers), len(b.layers)), ("MACs", a.total.macs, b.total.macs),
-            ("other ops", a.total.ops, b.total.ops), ("params", a.total.params, b.total.params),
-            ("learnable params", a.total.learnable, b.total.learnable),
-            ("param memory (bytes)", a.total.param_bytes, b.total.param_bytes),
-            ("activation memory (bytes)", a.total.activation_bytes, b.total.activation_bytes)]
+    t, u = a.total, b.total
+    rows: list[tuple[str, int, int, Callable[[int], str]]] = [
+        ("layers", len(a.layers), len(b.layers), str), ("MACs", t.macs, u.macs, human),
+        ("other ops", t.ops, u.ops, human), ("params", t.params, u.params, human),
+        ("learnable params", t.learnable, u.learnable, human),
+        ("param memory", t.param_bytes, u.param_bytes, mib),
+        ("activation memory", t.activation_bytes, u.activation_bytes, mib)]
     kinds = {k.kind: k.macs for k in a.breakdown}
     other = {k.kind: k.macs for k in b.breakdown}
-    for kind in [*WEIGHTED_KINDS]:
+    for kind in WEIGHTED_KINDS:
         if kind in kinds or kind in other:
-            rows.append((f"MACs in {kind}", kinds.get(kind, 0), other.get(kind, 0)))
+            rows.append((f"MACs in {kind}", kinds.get(kind, 0), other.get(kind, 0), human))
+    left, right = _labels(a, b)
     out = ['<section class="compare"><h2>What changed</h2><table class="small"><thead><tr>'
-           f"<th></th><th>{html(a.net or a.filename)}</th><th>{html(b.net or b.filename)}</th>"
-           "<th>change</th></tr></thead><tbody>"]
-    for label, x, y in rows:
-        unknown = " *" if (a.total.unknown or b.total.unknown) and label != "layers" else ""
-        out.append(f'<tr><td>{label}{unknown}</td><td class="num" title="{x:,}">{human(x)}</td>'
-                   f'<td class="num" title="{y:,}">{human(y)}</td><td class="num">'
-                   f"{change(x, y)}</td></tr>")
+           f"<th></th><th>{left}</th><th>{right}</th><th>change</th></tr></thead><tbody>"]
+    unknown = bool(t.unknown or u.unknown)
+    for label, x, y, show in rows:
+        star = " *" if unknown and label != "layers" else ""
+        out.append(f'<tr><td>{label}{star}</td><td class="num" title="{x:,}">{show(x)}</td>'
+                   f'<td class="num" title="{y:,}">{show(y)}</td><td class="num">'
+                   f"{change(x, y, show)}</td></tr>")
     out.append("</tbody></table>")
-    if a.total.unknown or b.total.unknown:
+    if unknown:
         out.append('<p class="warn">* totals leave out layers with unknown figures.</p>')
     out.append("</section>\n")
     return "".join(out)

@@ -223,15 +223,14 @@
       if (self.shown.length <= ALL_ROWS || self.scrollFrame) { return; }
       self.scrollFrame = requestAnimationFrame(function () { self.scrollFrame = 0; self.render(); });
     });
-    var jumps = this.root.querySelectorAll('tr.jump');
-    for (var j = 0; j < jumps.length; j++) {
-      jumps[j].addEventListener('click', function () {
-        var layer = +this.getAttribute('data-layer');
-        self.select(self.layers[layer].node, 'table');
-        self.scrollToLayer(layer);
-        self.box.scrollIntoView({ block: 'center' });
-      });
-    }
+    this.root.addEventListener('click', function (e) {   // heaviest layers, what-if rows
+      var tr = e.target.closest ? e.target.closest('tr.jump') : null;
+      if (!tr) { return; }
+      var layer = +tr.getAttribute('data-layer');
+      self.select(self.layers[layer].node, 'table');
+      self.scrollToLayer(layer);
+      self.box.scrollIntoView({ block: 'center' });
+    });
     this.render();
   };
 
