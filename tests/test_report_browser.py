@@ -224,3 +224,21 @@ def test_big_net_table_is_virtualised(browser: object, tmp_path: Path) -> None:
                            "s.scrollTop = s.scrollHeight;")
     browser.execute_script("return new Promise(r => setTimeout(r, 100))")
     assert table(browser)[-1][0] == CHAIN_LAYERS - 1
+
+
+def test_hover_shows_shapes_and_costs(browser: object, mobilenet: tuple[Path, dict]) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    path, data = mobilenet
+    open_page(browser, path)
+    node = browser.find_element("css selector", "#v0-n1")
+    ActionChains(browser).move_to_element(node).perform()
+    tip = browser.find_element("css selector", "#tooltip")
+    assert tip.is_displayed()
+    text = tip.get_attribute("textContent")
+    view = data["views"][0]
+    for i in view["nodes"][1]:
+        layer = view["layers"][i]
+        assert layer["name"] in text and layer["out"] in text
+        assert f"MACs {layer['macs']:,}" in text and f"params {layer['params']:,}" in text
+    assert "memory" in text and "ops" in text

@@ -16,6 +16,7 @@ FONT = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace"
 FONT_SIZE = 11.0
 CHAR_WIDTH = 0.6 * FONT_SIZE  # monospace advance
 LINE_HEIGHT = 14.0
+LABEL_CHAR_WIDTH = 0.6 * 10.0  # edge labels are 10px
 PAD_X = 8.0
 PAD_Y = 6.0
 MAX_CHARS = 44  # longer text is cut with an ellipsis on the picture (full text in the tooltip)

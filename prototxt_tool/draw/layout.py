@@ -47,8 +47,12 @@ class Layout:
 
 
 def layout(sizes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int]],
-           rankdir: str = "TB", margin: float = 16.0) -> Layout:
-    """Place nodes of the given (width, height) and route edges (source < target)."""
+           rankdir: str = "TB", margin: float = 16.0, rank_gap: float = RANK_GAP) -> Layout:
+    """Place nodes of the given (width, height) and route edges (source < target).
+
+    rank_gap is the space between ranks, where edge labels go (wider for LR, where a label
+    runs along the edge).
+    """
     n = len(sizes)
     horizontal = rankdir == "LR"
     breadth = [h if horizontal else w for w, h in sizes]
@@ -87,8 +91,8 @@ def layout(sizes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int]
     d = margin
     for e in extent:
         centre.append(d + e / 2)
-        d += e + RANK_GAP
-    total_depth = d - RANK_GAP + margin if levels else 2 * margin
+        d += e + rank_gap
+    total_depth = d - rank_gap + margin if levels else 2 * margin
     low = min((pos[v] - vbreadth[v] / 2 for v in range(len(vrank))), default=0.0)
     shift = margin - low
     total_breadth = max((pos[v] + vbreadth[v] / 2 for v in range(len(vrank))), default=0.0) \

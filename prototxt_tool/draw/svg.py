@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prototxt_tool.draw import labels
-from prototxt_tool.draw.layout import Layout, layout
+from prototxt_tool.draw.layout import RANK_GAP, Layout, layout
 from prototxt_tool.draw.model import Graph, Node
 from prototxt_tool.escape import html
 
@@ -58,7 +58,11 @@ class Drawing:
 def arrange(graph: Graph, rankdir: str = "TB") -> Drawing:
     lines = [labels.node_lines(graph, n) for n in graph.nodes]
     sizes = [labels.node_size(x) for x in lines]
-    placed = layout(sizes, [(e.source, e.target) for e in graph.edges], rankdir)
+    gap = RANK_GAP
+    if rankdir == "LR":  # a shape label runs along its edge: leave room for the longest
+        longest = max((len(labels.shape_label(e.shape)) for e in graph.edges), default=0)
+        gap = max(gap, longest * labels.LABEL_CHAR_WIDTH + 20)
+    placed = layout(sizes, [(e.source, e.target) for e in graph.edges], rankdir, rank_gap=gap)
     return Drawing(graph, placed, lines, rankdir)
 
 
