@@ -67,7 +67,8 @@ def test_too_few_input_values_are_refused_with_a_position(tmp_path: Path, text: 
         code, out, err = invoke(command, net)
         assert (code, out, err) == (2, "", f"{net}:{where}: {message}\n")
     code, out, _ = invoke("lint", net)
-    assert code == 1 and out.startswith(f"{net}:{where}: P008 cannot upgrade the legacy net: ")
+    assert code == 1
+    assert out.startswith(f"{net}:{where}: P008 [error] cannot upgrade the legacy net: ")
 
 
 def test_v1_layers_mixed_with_layer(tmp_path: Path) -> None:
