@@ -62,6 +62,7 @@ class LayerReport:
     separable: Separable | None = None
     error: str | None = None
     line: int = 0
+    data_dependent: bool = False  # ops (and None tops) depend on run-time values: see LayerCost
 
 
 @dataclass(slots=True)
@@ -211,6 +212,7 @@ class _Walk:
     def _record(self, report: LayerReport, layer: Any, cost: LayerCost,
                 top_names: list[str]) -> None:
         report.kind = cost.kind
+        report.data_dependent = cost.data_dependent
         report.tops = [Blob(n, s) for n, s in zip(top_names, cost.tops, strict=False)]
         report.macs, report.ops = cost.macs, cost.ops
         if cost.params is None:
@@ -287,6 +289,17 @@ class _Walk:
         return Analysis(net.name, self.loaded.source.filename, self.loaded.phase,
                         self.loaded.format, self.inputs, self.reports, self.total, breakdown,
                         self.warnings)
+
+
+def incomplete(a: Analysis) -> list[str]:
+    """Layers missing a figure that a static analysis can know (empty: complete figures).
+
+    Every layer's params and MACs must be known, and its ops and tops too, except where the
+    layer is data-dependent (its work depends on run-time values: NMS, region sizes), which
+    Caffe itself cannot size before running the net.
+    """
+    return [r.name for r in a.layers if r.params is None or r.macs is None or (
+        not r.data_dependent and (r.ops is None or any(t.shape is None for t in r.tops)))]
 
 
 def separable_cost(report: LayerReport) -> Separable | None:

@@ -96,6 +96,7 @@ def _layer_dict(r: LayerReport, flops: bool) -> dict[str, Any]:
         "params": r.params, "learnable_params": r.learnable, "shared_params": r.shared,
         "param_shapes": None if r.param_shapes is None else [list(s) for s in r.param_shapes],
         "macs": r.macs, "ops": r.ops, "activations": r.activations,
+        "data_dependent": r.data_dependent,
         "separable": None if r.separable is None else {
             "macs": r.separable.macs, "params": r.separable.params,
             "ratio": float(r.separable.ratio), "ratio_exact": str(r.separable.ratio)},

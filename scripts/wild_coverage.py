@@ -7,10 +7,11 @@ that parse (text format, then Caffe's upgrade), tolerant reading unless --strict
 the rows marked deploy_like=1 (they declare their input and have no data layer, so they must
 analyze without any flag), those that analyze with complete figures.
 
-"Complete figures" means: the analysis runs (no shape error) and every layer's params, MACs
-and ops are known (`Analysis.total.unknown` is empty). A layer whose top Caffe itself can
-only size at run time (SSD's DetectionOutput after NMS) still counts as complete when its
-own params, MACs and ops are exact: the rule reports them and marks only that top unknown.
+"Complete figures": the analysis runs (no shape error), the net has layers and
+`analysis.incomplete()` is empty: every layer's params and MACs are known, and its ops and
+top shapes too unless the layer is data-dependent (its work depends on run-time values, which
+Caffe itself cannot size before the net runs: detections kept by NMS, the size of each region
+of interest).
 tests/test_wild.py runs the same check per file and lists every expected failure with its
 reason.
 """
@@ -59,12 +60,12 @@ def check(wild: Path, file: str, deploy_like: bool, strict: bool = False) -> Sta
     except DwsepError as err:
         status.analyze = _short(err, wild)
         return status
-    if not loaded.net.layer:
+    missing = analysis.incomplete(result)
+    if not result.layers:
         status.analyze = "no layers"
-    elif result.total.unknown:
-        names = ", ".join(result.total.unknown[:3])
-        more = len(result.total.unknown) - 3
-        status.analyze = f"unknown: {names}" + (f" (+{more})" if more > 0 else "")
+    elif missing:
+        more = len(missing) - 3
+        status.analyze = f"unknown: {', '.join(missing[:3])}" + (f" (+{more})" if more > 0 else "")
     else:
         status.analyze = "complete"
     return status

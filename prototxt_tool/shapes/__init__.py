@@ -33,6 +33,10 @@ class LayerCost:
     kind: a coarse category used for the breakdown ("depthwise conv", "pointwise conv", ...).
     stats: how many of the trailing `params` blobs are running statistics, not learned
         (BatchNorm's mean/variance/factor); published parameter counts leave them out.
+    data_dependent: the layer's work (and the tops it leaves None) depends on the values
+        flowing through it, which no static analysis and not even Caffe's net init can
+        know: boxes kept by NMS, the size of each region of interest. Its params and MACs
+        are still exact; its ops are None.
     """
 
     tops: list[Shape | None]
@@ -41,6 +45,7 @@ class LayerCost:
     ops: int | None = 0
     kind: str = "other"
     stats: int = 0
+    data_dependent: bool = False
 
 
 @dataclass(slots=True)

@@ -165,7 +165,7 @@ def detection_output(ctx: LayerContext) -> LayerCost:
     if not 0 < nms.eta <= 1:
         raise ShapeError(f"nms_param eta must be in (0, 1], got {nms.eta:g}")
     _check_detection_bottoms(ctx, p)
-    return LayerCost(tops=[None], macs=0, ops=None, kind="detection")
+    return LayerCost(tops=[None], macs=0, ops=None, kind="detection", data_dependent=True)
 
 
 def _check_detection_bottoms(ctx: LayerContext, p: Any) -> None:
@@ -320,7 +320,7 @@ def roi_pooling(ctx: LayerContext) -> LayerCost:
     if math.prod(rest) != 5:
         raise ShapeError(f"rois {list(rois)} must hold 5 values per region")
     return LayerCost(tops=[(num_rois, channels, p.pooled_h, p.pooled_w)], ops=None,
-                     kind="pooling")
+                     kind="pooling", data_dependent=True)
 
 
 # --- SmoothL1Loss ----------------------------------------------------------------------------
