@@ -175,8 +175,10 @@ def test_upsample_errors(params: str, data: Shape, mask: Shape, match: str) -> N
     fails(UPSAMPLE.format(params), data, mask, match=match)
 
 
-def test_upsample_needs_the_mask() -> None:
-    fails(UPSAMPLE.format("scale: 2"), (1, 2, 3, 4), match="takes exactly 2 bottom")
+def test_upsample_with_three_bottoms_is_refused() -> None:
+    # one bottom is the YOLO forks' nearest Upsample (tests/test_shapes_wild.py)
+    fails(UPSAMPLE.format("scale: 2"), (1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4),
+          match="takes exactly 2 bottom")
 
 
 # --- ShuffleChannel ----------------------------------------------------------------------

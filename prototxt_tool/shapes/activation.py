@@ -30,7 +30,9 @@ _NEURONS: dict[str, int] = {
     "Sigmoid": 3,     # exp, add, divide
     "Power": 3,       # scale, shift, pow
     "Swish": 4,       # sigmoid, multiply
-    "Dropout": 0,     # identity at inference (TEST); Caffe copies or runs in place
+    # ChenYingpeng/caffe-yolov3 caffe_layers/mish_layer/mish_layer.cpp (a NeuronLayer):
+    # x * tanh(softplus(x)) = exp, add, log, tanh, multiply
+    "Mish": 5,
 }
 
 
@@ -48,7 +50,21 @@ def elementwise(ops_per_element: int, kind: str) -> Callable[[LayerContext], Lay
 
 
 for _type, _ops in _NEURONS.items():
-    register(_type)(elementwise(_ops, "other" if _type == "Dropout" else "activation"))
+    register(_type)(elementwise(_ops, "activation"))
+
+
+@register("Dropout")
+def dropout(ctx: LayerContext) -> LayerCost:
+    """Identity at inference (TEST): Caffe copies or runs in place, 0 ops.
+
+    rbgirshick/caffe-fast-rcnn's `dropout_param { scale_train: false }` (commit aefeed89,
+    src/caffe/layers/dropout_layer.cpp) scales by 1 - ratio at test time instead: 1 op per
+    element.
+    """
+    blob_counts(ctx, (1, 1), (1, 1))
+    shape = ctx.bottom(0)
+    scaled = not ctx.layer.dropout_param.scale_train
+    return LayerCost(tops=[shape], ops=math.prod(shape) if scaled else 0, kind="other")
 
 
 @register("PReLU")

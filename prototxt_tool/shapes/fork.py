@@ -145,6 +145,8 @@ def upsample(ctx: LayerContext) -> LayerCost:
     H * scale_h - pad_out_h (pad_out only with scale 2: it undoes a ceil-rounded pooling of
     an odd size). Values are scattered, not computed: 0 ops.
     """
+    if len(ctx.bottoms) == 1:  # SegNet's needs the mask: this is the YOLO forks' layer
+        return _nearest_upsample(ctx)
     blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
     data = ctx.bottom(0)
     mask = ctx.bottoms[1]  # only checked: the output size does not depend on it
@@ -154,6 +156,22 @@ def upsample(ctx: LayerContext) -> LayerCost:
         raise ShapeError(f"mask {list(mask)} must have the shape of the data {list(data)}")
     out_h, out_w = _upsample_size(ctx.layer.upsample_param, data[2], data[3])
     return LayerCost(tops=[(data[0], data[1], out_h, out_w)], ops=0, kind="upsample")
+
+
+def _nearest_upsample(ctx: LayerContext) -> LayerCost:
+    """Nearest-neighbour Upsample of the YOLOv3 forks (eric612/MobileNet-YOLO and
+    ChenYingpeng/caffe-yolov3, src/caffe/layers/upsample_layer.cpp): one bottom, the last two
+    axes multiplied by `scale` (int32, default 1 in those forks' UpsampleParameter, where
+    SegNet's default is 2: only an explicit scale is read as written). A copy: 0 ops.
+    """
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    shape = ctx.bottom(0)
+    p = ctx.layer.upsample_param
+    scale = p.scale if p.HasField("scale") else 1
+    if len(shape) < 2:
+        raise ShapeError(f"Upsample needs at least 2 axes, got {_fmt(shape)}")
+    return LayerCost(tops=[(*shape[:-2], shape[-2] * scale, shape[-1] * scale)], ops=0,
+                     kind="upsample")
 
 
 def _upsample_size(p: Any, height: int, width: int) -> tuple[int, int]:
@@ -234,8 +252,16 @@ def python_layer(ctx: LayerContext) -> LayerCost:
     """BVLC's Python layer: its shapes come from user code we must never import or run.
 
     A top's shape is known only when given on the command line (--input-shape/--blob-shape
-    NAME=dims); otherwise it stays unknown and so do the layer's MACs and ops.
+    NAME=dims); otherwise it stays unknown and so do the layer's MACs and ops. The few
+    modules of python_layers.KNOWN (py-faster-rcnn's proposal layer, ...) are modelled from
+    their source instead, never imported.
     """
+    from prototxt_tool.shapes.python_layers import KNOWN
+
+    p = ctx.layer.python_param
+    known = KNOWN.get((p.module, p.layer))
+    if known is not None and not any(t in ctx.overrides for t in ctx.layer.top):
+        return known(ctx)
     tops: list[Shape | None] = []
     for name in ctx.layer.top:
         shape = ctx.overrides.get(name)

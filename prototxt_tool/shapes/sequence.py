@@ -1,0 +1,78 @@
+"""Sequence layers of the OCR / text-detection forks: Transpose, Reverse and "Lstm".
+
+Sources: tianzhi0549/CTPN (caffe/src/caffe/layers/{transpose,reverse,lstm}_layer.cpp, CTPN's
+Caffe) and senlinuc/caffe_ocr (src/caffe/layers/transpose_layer.cpp, reverse_layer.cpp,
+lstm_layer_Junhyuk.cpp), which agree on every shape below. BVLC's own "LSTM" (with
+recurrent_param and a cont input) is a different layer: see recurrent.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+from prototxt_tool.errors import ShapeError
+from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
+from prototxt_tool.shapes._util import blob_counts, fmt, not_in_place, span
+
+MAX_BLOB_AXES = 32  # Caffe's kMaxBlobAxes
+
+
+@register("Transpose")
+def transpose(ctx: LayerContext) -> LayerCost:
+    """Top axis i = bottom axis transpose_param.dim(i); one dim per bottom axis, not in place.
+
+    The forks index `shape[dim(i)]` without checking it; a dim out of range (or repeated,
+    which breaks the copy) is refused here rather than guessed. A copy: 0 ops.
+    """
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    not_in_place(ctx)
+    shape = ctx.bottom(0)
+    dims = list(ctx.layer.transpose_param.dim)
+    if not 0 < len(shape) <= MAX_BLOB_AXES:
+        raise ShapeError(f"the transposed blob {fmt(shape)} must have 1 to {MAX_BLOB_AXES} axes")
+    if len(dims) != len(shape):
+        raise ShapeError(f"transpose_param has {len(dims)} dim(s) for the {len(shape)}-D bottom "
+                         f"{fmt(shape)}: the dimensions of top and bottom must be equal")
+    if sorted(dims) != list(range(len(shape))):
+        raise ShapeError(f"transpose_param dim {dims} must list each axis of {fmt(shape)} once")
+    return LayerCost(tops=[tuple(shape[d] for d in dims)], ops=0, kind="reshape")
+
+
+@register("Reverse")
+def reverse(ctx: LayerContext) -> LayerCost:
+    """Reverses the order along reverse_param.axis (default 0, time); 0 <= axis < num_axes,
+    not in place; top = bottom shape. A copy: 0 ops."""
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    not_in_place(ctx)
+    shape = ctx.bottom(0)
+    axis = ctx.layer.reverse_param.axis
+    if not 0 <= axis < len(shape):
+        raise ShapeError(f"reverse_param axis {axis} must be >= 0 and less than the "
+                         f"{len(shape)} axes of {fmt(shape)}")
+    return LayerCost(tops=[shape], ops=0, kind="reshape")
+
+
+@register("Lstm")
+def lstm(ctx: LayerContext) -> LayerCost:
+    """Junhyuk Oh's LSTM: input x [T, N, I...] (time-major), top h [T, N, H], H = num_output.
+
+    Blobs: W_x [4H, I], W_h [4H, H], b [4H] with I = x.count(2) (CTPN; caffe_ocr reads
+    x.shape(2), the same for the 3-D inputs both forks use, so a deeper input is left
+    unknown). MACs = T x N x 4H x (I + H); ops = T x N x 13H, as for BVLC's LSTM (4H bias
+    adds, 4H gate nonlinearities, 5H cell and hidden updates).
+    """
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    x = ctx.bottom(0)
+    hidden = ctx.layer.lstm_param.num_output
+    if len(x) < 3:
+        raise ShapeError(f"Lstm input {fmt(x)} needs 3 axes (timesteps, streams, input)")
+    if hidden <= 0:
+        raise ShapeError("lstm_param num_output must be positive")
+    if len(x) > 3:
+        return LayerCost(tops=[None], params=None, macs=None, ops=None, kind="other")
+    steps, streams, inputs = x[0], x[1], span(x, 2)
+    g = 4 * hidden
+    params: list[Shape] = [(g, inputs), (g, hidden), (g,)]
+    top = (steps, streams, hidden)
+    return LayerCost(tops=[top], params=params, macs=steps * streams * g * (inputs + hidden),
+                     ops=math.prod(top) * 13, kind="other")
