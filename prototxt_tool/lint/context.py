@@ -106,11 +106,15 @@ class LintContext:
         self.kind = "net"
         from prototxt_tool.pipeline import parse_net
 
+        # Fields the schema does not know are skipped (P002 reports each) so that every other
+        # rule still runs on the net, as `dwsep analyze` reads it.
+        self.skipped: list[Any] = []  # textformat.UnknownField, in file order
         try:
-            self.raw, self.tree = parse_net(source)
+            self.raw, self.tree = parse_net(source, self.skipped)
         except SolverGiven:
             from prototxt_tool.solver import parse_solver
 
+            self.skipped = []
             self.kind = "solver"
             try:
                 self.raw, self.tree = parse_solver(source.text, source.filename)
@@ -118,6 +122,7 @@ class LintContext:
                 self.parse_error = err
         except ParseError as err:
             self.parse_error = err
+            self.skipped = []
 
     @cached_property
     def upgrade_error(self) -> DwsepError | None:
@@ -160,7 +165,7 @@ class LintContext:
         """The shared pipeline's parse -> upgrade result; each PhaseView filters it."""
         from prototxt_tool.pipeline import upgrade_parsed
 
-        return upgrade_parsed(self.source, self.raw, self.tree)
+        return upgrade_parsed(self.source, self.raw, self.tree, self.skipped)
 
     @property
     def upgraded(self) -> Any:

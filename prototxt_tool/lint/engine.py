@@ -93,8 +93,8 @@ def _finding(ctx: LintContext, rule: RuleInfo, issue: Issue) -> Finding:
     else:
         line, column, end_line = span.line, span.column, span.end_line
         end_column = span.end_column
-    return Finding(ctx.path, line, column, end_line, rule.code, rule.severity, issue.message,
-                   issue.layer, end_column)
+    return Finding(ctx.path, line, column, end_line, rule.code, issue.severity or rule.severity,
+                   issue.message, issue.layer, end_column)
 
 
 def _replace_message(f: Finding, message: str) -> Finding:

@@ -28,6 +28,7 @@ class Issue:
     where: Any
     message: str
     layer: str | None = None
+    severity: str | None = None  # this finding's own severity, when not the rule's
 
 
 Check = Callable[..., Iterable[Issue]]
