@@ -89,7 +89,7 @@ def _totals(a: Analysis) -> str:
              ("learnable", human(t.learnable), f"{t.learnable:,} (BatchNorm statistics out)"),
              ("param memory", mib(t.param_bytes), f"{t.param_bytes:,} bytes float32"),
              ("activations", mib(t.activation_bytes), f"{t.activation_bytes:,} bytes float32"),
-             ("layers", str(len(a.layers)), "")]
+             ("layers", f"{len(a.layers):,}", "")]
     out = ['<dl class="totals">']
     for label, value, exact in items:
         out.append(f'<div><dt>{label}</dt><dd title="{exact}">{value}</dd></div>')
@@ -238,7 +238,8 @@ def _comparison(a: Analysis, b: Analysis) -> str:
 
     t, u = a.total, b.total
     rows: list[tuple[str, int, int, Callable[[int], str]]] = [
-        ("layers", len(a.layers), len(b.layers), str), ("MACs", t.macs, u.macs, human),
+        ("layers", len(a.layers), len(b.layers), "{:,}".format),
+        ("MACs", t.macs, u.macs, human),
         ("other ops", t.ops, u.ops, human), ("params", t.params, u.params, human),
         ("learnable params", t.learnable, u.learnable, human),
         ("param memory", t.param_bytes, u.param_bytes, mib),
