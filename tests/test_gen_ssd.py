@@ -360,3 +360,29 @@ def test_docs_table_is_what_the_commands_generate() -> None:
         text = CliRunner().invoke(build_cli(COMMANDS), ["gen", *shlex.split(args)]).stdout
         total = analyze(text).total
         assert (f"{total.macs:,}", f"{total.learnable:,}") == (macs, params), args
+
+
+@pytest.mark.parametrize("phase", ["deploy", "train", "test"])
+@pytest.mark.parametrize("resolution", [300, "240x321", 512])
+def test_ssdlite_tf_pad_keeps_every_shape(phase: str, resolution: object) -> None:
+    """TensorFlow padding (pad 2 + a Slice on each even axis of a stride-2 conv's input) gives
+    the same blob shapes as Caffe's symmetric padding; only the slices and Silence are added."""
+    caffe_phase = "TRAIN" if phase == "train" else "TEST"
+    shapes = {"data": (-1, 3, -1, -1)}
+    plain = analyze(generate("mobilenet-v2-ssdlite", phase=phase, resolution=resolution),
+                    phase=caffe_phase, input_shapes=shapes)
+    text = generate("mobilenet-v2-ssdlite", phase=phase, resolution=resolution, tf_pad=True)
+    padded = analyze(text, phase=caffe_phase, input_shapes=shapes)
+    blobs = {t.name: t.shape for r in plain.layers for t in r.tops}
+    padded_blobs = {t.name: t.shape for r in padded.layers for t in r.tops}
+    assert all(padded_blobs[name] == shape for name, shape in blobs.items())
+    h, _, w = str(resolution).partition("x")
+    evens = {name for name, shape in padded_blobs.items() if name.endswith("/margin1")}
+    assert ("Conv/margin1" in evens) == (int(h) % 2 == 0 or int(w or h) % 2 == 0)
+    silence = next(r for r in padded.layers if r.type == "Silence")
+    assert {b.name for b in silence.bottoms} == {n for n in padded_blobs if "/margin" in n}
+    findings = lint_source(pipeline.Source("<gen>", text), LintConfig(),
+                           LintOptions(phases=(caffe_phase,), input_shapes=shapes))
+    assert findings == []
+    with pytest.raises(UsageError, match="--tf-pad applies to mobilenet-v2-ssdlite"):
+        mobilenet_ssd(tf_pad=True)

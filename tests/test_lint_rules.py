@@ -103,6 +103,23 @@ def test_pointwise_after_elementwise_layers_satisfies_d005() -> None:
     assert not [f for f in lint_text(text) if f.code in ("D003", "D005")]
 
 
+def test_pointwise_after_a_spatial_slice_satisfies_d005() -> None:
+    """SSDLite's TensorFlow-padding trick: pad 2, slice off the first row and column."""
+    text = (FIXTURES / "D005.prototxt").read_text().replace('top: "conv2"', 'top: "conv2/pad"')
+    text = text.split('layer { name: "pool"')[0] + """
+layer { name: "crop" type: "Slice" bottom: "conv2/pad" top: "m1" top: "conv2"
+  slice_param { axis: AXIS slice_point: 1 } }
+layer { name: "silence" type: "Silence" bottom: "m1" }
+layer { name: "conv2/sep" type: "Convolution" bottom: "conv2" top: "sep"
+  convolution_param { num_output: 16 kernel_size: 1 } }
+"""
+    assert not [f for f in lint_text(text.replace("AXIS", "2")) if f.code == "D005"]
+    assert not [f for f in lint_text(text.replace("AXIS", "3")) if f.code == "D005"]
+    # A channel slice does cut the channels apart: no longer one separable block.
+    assert [f.code for f in lint_text(text.replace("AXIS", "1")) if f.code == "D005"] == [
+        "D005"]
+
+
 def test_dilated_depthwise_pad() -> None:
     text = (FIXTURES / "D003.prototxt").read_text().replace("pad: 0", "pad: 2 dilation: 2")
     assert not [f for f in lint_text(text) if f.code == "D003"]

@@ -51,6 +51,7 @@ APPLIES: tuple[tuple[str, ModelPhase, str], ...] = (
     ("scale", lambda m, p: p != "deploy", "--phase train-val, train or test only"),
     ("label_map", _detector("train", "test"), "the detectors' --phase train or test only"),
     ("lr_mult", _detector("train"), "the detectors' --phase train only"),
+    ("tf_pad", lambda m, p: m.name == "mobilenet-v2-ssdlite", "mobilenet-v2-ssdlite only"),
     ("test_net", _detector("train"), "the detectors' --phase train only (with --solver)"),
 )
 
@@ -169,6 +170,9 @@ high, 320 wide). See docs/gen.md.""")
 @click.option("--lr-mult", type=float, default=None,
               help="Detector train: lr_mult of all but the class-score layers (default 0.1 "
                    "for mobilenet-ssd, fine-tuning as chuanqi305 does; 1 for ssdlite).")
+@click.option("--tf-pad", is_flag=True,
+              help="mobilenet-v2-ssdlite: TensorFlow's SAME padding (pad 2 + Slice) on even "
+                   "inputs of stride-2 convs, for weights converted from TensorFlow.")
 @click.option("--solver", default=None, metavar="FILE",
               help="Also write a matching solver.prototxt to FILE.")
 @click.option("--solver-type", type=click.Choice(["RMSProp", "SGD"]), default="RMSProp",
@@ -242,6 +246,8 @@ def _gen_options(kw: dict[str, Any], spec: Any) -> dict[str, Any]:
             if kw[key] is not None:
                 data[field] = kw[key]
         options["lr_mult"] = kw["lr_mult"]
+        if kw["tf_pad"]:
+            options["tf_pad"] = True
         options["data"] = DetectorData(**data)
         return options
     from prototxt_tool.gen import DataOptions

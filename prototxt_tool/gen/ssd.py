@@ -101,6 +101,7 @@ class DetectorOptions:
     name: str | None = None
     phase: str = "deploy"
     lr_mult: float | None = None  # train: None means the model's default
+    tf_pad: bool = False  # SSDLite: TensorFlow's SAME padding via Slice layers (see _tf_pad)
     data: DetectorData = field(default_factory=DetectorData)
 
     def __post_init__(self) -> None:
@@ -164,6 +165,7 @@ class _Net:
         train = opts.phase == "train"
         self.mult = (opts.lr_mult or finetune) if train else 1.0
         self.act = opts.relu6 or "ReLU"
+        self.margins: list[str] = []  # blobs cut off by _tf_pad, to feed a Silence layer
 
     def add(self, kind: str, name: str, type_: str, bottoms: list[str], tops: list[str],
             **fields: Any) -> dict[str, Any]:
@@ -173,7 +175,8 @@ class _Net:
         return layer
 
     def conv(self, name: str, bottom: str, out: int, kernel: int, stride: int = 1,
-             depthwise: bool = False, head: bool = False, mult: float | None = None) -> str:
+             depthwise: bool = False, head: bool = False, mult: float | None = None,
+             bn_follows: bool = False) -> str:
         """A convolution; bias only where no BatchNorm follows (heads, or BN merged)."""
         _, height, width = self.shapes[bottom]
         if stride > 1 and height == 1 and width == 1:
@@ -181,7 +184,11 @@ class _Net:
         pad = kernel // 2
         out_h = (height + 2 * pad - kernel) // stride + 1
         out_w = (width + 2 * pad - kernel) // stride + 1
-        bias = head or not self.opts.keep_bn
+        # Axes where TensorFlow's SAME padding is asymmetric (0 before, 1 after): even sizes.
+        uneven = [axis for axis, size in ((2, height), (3, width)) if size % 2 == 0]
+        if not (self.opts.tf_pad and stride == 2 and kernel == 3):
+            uneven = []
+        bias = head or not (self.opts.keep_bn or bn_follows)
         m = self.mult if mult is None else mult
         params = [(common.fmt_float(m), common.fmt_float(m))]
         if bias:
@@ -190,21 +197,46 @@ class _Net:
         if depthwise:
             type_, group = self.opts.depthwise_type, out
             engine = None if self.opts.engine == "DEFAULT" else self.opts.engine
-        self.add("conv", name, type_, [bottom], [name], params=params, num_output=out,
-                 bias=bias, pad=pad, kernel=kernel, stride=stride, group=group, engine=engine)
+        pads = tuple(pad + (axis in uneven) for axis in (2, 3))
+        top = f"{name}/pad" if uneven else name
+        self.add("conv", name, type_, [bottom], [top], params=params, num_output=out,
+                 bias=bias, pad=pads[0] if pads[0] == pads[1] else None,
+                 pad_hw=pads if pads[0] != pads[1] else None, kernel=kernel, stride=stride,
+                 group=group, engine=engine)
+        if uneven:
+            self._tf_pad(name, uneven)
         self.shapes[name] = (out, out_h, out_w)
         return name
+
+    def _tf_pad(self, name: str, axes: list[int]) -> None:
+        """TensorFlow pads an even input of a stride-2 3x3 conv by 0 before and 1 after; Caffe
+        pads symmetrically. As chuanqi305's `--tfpad` does, pad 2 on such an axis and slice off
+        the first row/column (the extra outputs), so weights converted from TensorFlow see
+        the same windows. The margins go to a Silence layer (see silence())."""
+        blob = f"{name}/pad"
+        for i, axis in enumerate(axes, start=1):
+            last = i == len(axes)
+            kept = name if last else f"{name}/tmp"
+            margin = f"{name}/margin{i}"
+            self.add("slice", f"{name}/slice{i}", "Slice", [blob], [margin, kept], axis=axis)
+            self.margins.append(margin)
+            blob = kept
+
+    def silence(self) -> None:
+        if self.margins:
+            self.add("plain", "silence", "Silence", list(self.margins), [])
 
     def _too_small(self, name: str, bottom: str) -> str:
         height, width = self.opts.size
         return (f"input {height}x{width} is too small: layer '{name}' would downsample the 1x1 "
                 f"feature map of '{bottom}', so its detection scale vanishes; give a larger -r")
 
-    def norm_act(self, blob: str, act: bool = True, eps: str | None = None) -> None:
-        """BatchNorm + Scale (unless merged) and the activation, all in place."""
-        if self.opts.keep_bn:
+    def norm_act(self, blob: str, act: bool = True, eps: str | None = None,
+                 always_bn: bool = False) -> None:
+        """BatchNorm + Scale (unless merged, or `always_bn`) and the activation, in place."""
+        if self.opts.keep_bn or always_bn:
             self.add("batchnorm", f"{blob}/bn", "BatchNorm", [blob], [blob],
-                     global_stats=self.opts.phase == "deploy", eps=eps)
+                     global_stats=self.opts.phase == "deploy" and self.opts.keep_bn, eps=eps)
             m = common.fmt_float(self.mult)
             self.add("scale", f"{blob}/scale", "Scale", [blob], [blob],
                      params=[(m, "0.0"), (common.fmt_float(2 * self.mult), "0.0")])
@@ -212,9 +244,10 @@ class _Net:
             self.add("activation", f"{blob}/relu", self.act, [blob], [blob])
 
     def unit(self, name: str, bottom: str, out: int, kernel: int, stride: int = 1,
-             depthwise: bool = False, act: bool = True, eps: str | None = None) -> str:
-        self.conv(name, bottom, out, kernel, stride, depthwise)
-        self.norm_act(name, act, eps)
+             depthwise: bool = False, act: bool = True, eps: str | None = None,
+             always_bn: bool = False) -> str:
+        self.conv(name, bottom, out, kernel, stride, depthwise, bn_follows=always_bn)
+        self.norm_act(name, act, eps, always_bn)
         return name
 
     # -- detection heads ----------------------------------------------------------------
@@ -230,9 +263,10 @@ class _Net:
                 name = f"{source}_mbox_{part}"
                 bottom = source
                 if lite:  # SSDLite: a depthwise 3x3 (+BN, activation) before the 1x1 predictor
+                    # gen_model.py keeps these BatchNorms even where it merges the others.
                     channels = self.shapes[source][0]
                     bottom = self.unit(f"{name}/depthwise", source, channels, 3,
-                                       depthwise=True, eps=eps)
+                                       depthwise=True, eps=eps, always_bn=True)
                 self.conv(name, bottom, out, 1, head=True, mult=mult)
                 self.add("permute", f"{name}_perm", "Permute", [name], [f"{name}_perm"])
                 self.add("flatten", f"{name}_flat", "Flatten", [f"{name}_perm"],
@@ -262,12 +296,12 @@ class _Net:
         self.add("plain" if lite else "softmax", score, "Sigmoid" if lite else "Softmax",
                  ["mbox_conf_reshape"], [score])
         self.add("flatten", "mbox_conf_flatten", "Flatten", [score], ["mbox_conf_flatten"])
-        test = phase == "test" and not lite
+        test = phase == "test"  # mAP wants every detection: low threshold, more boxes
         out = self.add("detection_output", "detection_out", "DetectionOutput",
                        ["mbox_loc", "mbox_conf_flatten", "mbox_priorbox"], ["detection_out"],
                        num_classes=classes, nms_top_k=400 if test else 100,
                        keep_top_k=200 if test else 100,
-                       confidence_threshold="0.35" if lite else "0.01" if test else "0.25")
+                       confidence_threshold="0.01" if test else "0.35" if lite else "0.25")
         out["phase"] = "TEST"
         if phase == "test":
             ev = self.add("detection_evaluate", "detection_eval", "DetectionEvaluate",
@@ -298,6 +332,8 @@ class _Net:
 def mobilenet_ssd(**options: Any) -> str:
     """MobileNet-SSD (chuanqi305/MobileNet-SSD) prototxt text; options of DetectorOptions."""
     opts = DetectorOptions(**options)
+    if opts.tf_pad:
+        raise UsageError("--tf-pad applies to mobilenet-v2-ssdlite only")
     net = _Net(opts, FINETUNE_LR_MULT)
     dims = net.data_layer()
     prev = net.unit("conv0", "data", common.tf_v1_depth(32, opts.alpha), 3, stride=2)
@@ -346,6 +382,7 @@ def mobilenet_v2_ssdlite(**options: Any) -> str:
         dw = net.unit(f"layer_19_2_{stage}/depthwise", first, half, 3, 2, depthwise=True,
                       eps=eps)
         prev = net.unit(f"layer_19_2_{stage}", dw, v2_depth(out, a), 1, eps=eps)
+    net.silence()
     net.heads(V2_HEADS, lite=True, eps=eps)
     net.tail(lite=True)
     return net.render("MobileNetv2-SSDLite", dims)

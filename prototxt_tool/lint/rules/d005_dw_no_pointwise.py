@@ -26,10 +26,35 @@ def check(view: PhaseView) -> Iterator[Issue]:
     for i, layer in enumerate(view.layers):
         if not is_depthwise(view, i):
             continue
-        nexts = consumers_through_elementwise(view, i)
+        nexts = _consumers(view, i)
         if any(is_pointwise(view.layers[j].param) for j in nexts):
             continue
         names = ", ".join(f"'{view.layers[j].name}' ({view.layers[j].type})" for j in nexts)
         yield Issue(layer.anchor(), f"depthwise conv '{layer.name}' is followed by "
                                     f"{names or 'nothing'}, not by a pointwise (1x1) conv",
                     layer.name)
+
+
+def _consumers(view: PhaseView, i: int) -> list[int]:
+    """Consumers through element-wise layers and through spatial crops: a Slice along height
+    or width (how MobileNetV2-SSDLite emulates TensorFlow's asymmetric padding) keeps every
+    channel, so what follows it still follows the depthwise conv."""
+    found: set[int] = set()
+    stack, seen = consumers_through_elementwise(view, i), set()
+    while stack:
+        j = stack.pop()
+        if j in seen:
+            continue
+        seen.add(j)
+        param = view.layers[j].param
+        if param.type == "Slice" and _slice_axis(param) >= 2:
+            stack.extend(consumers_through_elementwise(view, j))
+        else:
+            found.add(j)
+    return sorted(found)
+
+
+def _slice_axis(param: object) -> int:
+    """slice_param's axis (legacy slice_dim when set), as Caffe's SliceLayer reads it."""
+    p = param.slice_param  # type: ignore[attr-defined]
+    return int(p.slice_dim) if p.HasField("slice_dim") else int(p.axis)
