@@ -233,7 +233,7 @@ class _Net:
 
     def norm_act(self, blob: str, act: bool = True, eps: str | None = None,
                  always_bn: bool = False) -> None:
-        """BatchNorm + Scale (unless merged, or `always_bn`) and the activation, in place."""
+        """BatchNorm + Scale (unless merged; always with `always_bn`), then the activation."""
         if self.opts.keep_bn or always_bn:
             self.add("batchnorm", f"{blob}/bn", "BatchNorm", [blob], [blob],
                      global_stats=self.opts.phase == "deploy" and self.opts.keep_bn, eps=eps)
