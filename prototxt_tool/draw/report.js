@@ -122,8 +122,7 @@
     if (how === 'auto') { how = all >= 0.4 * wide ? 'fit' : 'width'; }
     this.s = how === 'one' ? 1 : how === 'width' ? wide : all;
     this.tx = (bw - this.width * this.s) / 2;
-    this.ty = how === 'fit' ? (bh - this.height * this.s) / 2 : 0;
-    if (how === 'one') { this.tx = Math.min(this.tx, 0) + 0; this.ty = 0; }
+    this.ty = how === 'fit' ? (bh - this.height * this.s) / 2 : 0;  // else from the top
     this.apply();
   };
 
