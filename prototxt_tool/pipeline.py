@@ -139,6 +139,9 @@ def parse_net(source: Source, skipped: list[Any] | None = None) -> tuple[Any, An
         raise
     if skipped and any("." not in s.path for s in skipped):  # solver fields skipped?
         _refuse_solver(source)
+    from prototxt_tool.required import check_required
+
+    check_required(net, tree, source.filename)
     return net, tree
 
 

@@ -1,6 +1,6 @@
 """Sorting a text-format ParseError into the schema problem it reports.
 
-The parser stops at the first problem, so each file gets at most one of P001-P005. A
+The parser stops at the first problem, so each file gets at most one of P001-P005, P009. A
 ParseError carries only a message, so the message wording is what we classify on.
 """
 
@@ -14,6 +14,7 @@ from prototxt_tool.lint.registry import Issue
 # Both our textformat's wording and protobuf's are recognised, so the classification
 # survives either parser; order matters (an enum error also names the field's type).
 KINDS: list[tuple[str, re.Pattern[str]]] = [
+    ("required", re.compile(r"missing required field", re.I)),
     ("unknown-field", re.compile(r"has no field named|has no extensions|does not have "
                                  r"extensions|extension .* (is )?not (supported|registered)",
                                  re.I)),
