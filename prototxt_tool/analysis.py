@@ -18,6 +18,7 @@ from typing import Any
 from prototxt_tool.errors import InputShapeNeeded, ShapeError, UsageError
 from prototxt_tool.pipeline import LoadedNet
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, UnknownShape, rule_for
+from prototxt_tool.shapes._util import blob_is_legacy, blob_proto_shape, fmt, shape_equals
 
 BYTES_PER_VALUE = 4  # float32, what Caffe stores blobs and weights in
 
@@ -144,6 +145,7 @@ class _Walk:
             self.warnings.append(skip.describe(loaded.source.filename))
             if skip.layer is not None and not skip.neutral:
                 self.blind.setdefault(skip.layer, skip.path.partition(".")[2])
+        self.from_weights: list[str] = []  # layers whose param shapes only their blobs tell
 
     # -- one layer ----------------------------------------------------------------------
     # Field access on protobuf messages is slow in Python, so each layer's names are read once.
@@ -192,6 +194,8 @@ class _Walk:
             # An InnerProduct on an unknown input has unknown weights too: nothing is known.
             cost = LayerCost(tops=[], params=None, macs=None, ops=None,
                              kind="unknown" if rule is None or blind else "other")
+        if len(layer.blobs) and stored_params(layer, cost):
+            self.from_weights.append(report.name)
         tops = cost.tops
         if len(tops) < len(top_names):
             tops = [*tops, *[None] * (len(top_names) - len(tops))]
@@ -261,7 +265,7 @@ class _Walk:
         tree = self.loaded.layer_trees[index]
         span = tree.location("name") if tree is not None else None
         span = span or (tree.span if tree is not None else None)
-        return ShapeError(err.message, layer=layer.name, layer_type=layer.type,
+        return type(err)(err.message, layer=layer.name, layer_type=layer.type,
                           filename=self.loaded.source.filename,
                           line=span.line if span else 0, column=span.column if span else 0)
 
@@ -285,6 +289,11 @@ class _Walk:
         order = {kind: i for i, kind in enumerate(WEIGHTED_KINDS)}
         breakdown = sorted(kinds.values(), key=lambda k: (order.get(k.kind, len(order)), -k.macs,
                                                           k.kind))
+        if self.from_weights:
+            names = ", ".join(f"'{n}'" for n in self.from_weights[:3])
+            more = f" and {len(self.from_weights) - 3} more" if len(self.from_weights) > 3 else ""
+            self.warnings.append(f"param shape(s) from weights for {names}{more}: their input "
+                                 "shapes are unknown (give them with --input-shape)")
         net = self.loaded.net
         return Analysis(net.name, self.loaded.source.filename, self.loaded.phase,
                         self.loaded.format, self.inputs, self.reports, self.total, breakdown,
@@ -300,6 +309,35 @@ def incomplete(a: Analysis) -> list[str]:
     """
     return [r.name for r in a.layers if r.params is None or r.macs is None or (
         not r.data_dependent and (r.ops is None or any(t.shape is None for t in r.tops)))]
+
+
+STORED_STATS = {"BatchNorm": 3}  # running statistics among a layer's blobs, rule not run
+
+
+def stored_params(layer: Any, cost: LayerCost) -> bool:
+    """Make `cost` use the blobs a layer carries (a net read from a .caffemodel).
+
+    Caffe's Layer constructor loads a layer's `blobs`, and LayerSetUp checks them against the
+    definition (Convolution/InnerProduct: "Incorrect weight shape"), so blobs that do not fit
+    are a ShapeError. Where the rule could not know the shapes (an unknown input), the stored
+    ones stand in; returns True then ("shape(s) from weights").
+    """
+    stored = [blob_proto_shape(b) for b in layer.blobs]
+    if cost.params is None:
+        cost.params = stored
+        cost.stats = min(STORED_STATS.get(layer.type, 0), len(stored))
+        return True
+    legacy = [blob_is_legacy(b) for b in layer.blobs]
+    if len(cost.params) != len(stored) or not all(
+            shape_equals(tuple(want), got, old)
+            for want, got, old in zip(cost.params, stored, legacy, strict=True)):
+        raise ShapeError(f"its stored blobs ({_shapes_text(stored)}) do not fit its definition, "
+                         f"which allocates {_shapes_text(cost.params)}")
+    return False
+
+
+def _shapes_text(shapes: Any) -> str:
+    return ", ".join(fmt(s) for s in shapes) or "no blobs"
 
 
 def separable_cost(report: LayerReport) -> Separable | None:

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lint": ("prototxt_tool.commands.lint", "lint",
              "Check prototxt files for errors and convention problems (for CI)."),
     "rule": ("prototxt_tool.commands.lint", "rule", "Show the documentation of a lint rule."),
+    "check": ("prototxt_tool.commands.check", "check",
+              "Check that a .caffemodel's weights load into a net (blob counts, shapes)."),
     "upgrade": ("prototxt_tool.commands.upgrade", "upgrade",
                 "Rewrite a V0/V1 (legacy) prototxt in the current format."),
     "schema": ("prototxt_tool.commands.schema", "schema",

@@ -16,8 +16,8 @@ import contextlib
 import errno
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, TextIO
+from collections.abc import Iterator, Sequence
+from typing import Any, BinaryIO, TextIO
 
 from prototxt_tool.errors import UsageError
 
@@ -173,3 +173,47 @@ def _target_mode(path: str) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_binary(path: str) -> Iterator[BinaryIO]:
+    """A binary file handle whose contents appear at `path` only if the block completes.
+
+    For outputs too big to build in memory first (a .caffemodel is written layer by layer);
+    '-' is stdout, devices and FIFOs are written in place, as write_atomic does for text.
+    """
+    if path == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a directory")
+    if os.path.exists(path) and not os.path.isfile(path):
+        try:
+            with open(path, "wb") as handle:
+                yield handle
+        except OSError as err:
+            raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
+        return
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"{path}: cannot write: directory {directory} does not exist")
+    mode = _target_mode(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.",
+                                   suffix=".tmp")
+    except OSError as err:
+        raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as err:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
+        raise

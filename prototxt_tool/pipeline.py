@@ -80,6 +80,21 @@ class UpgradedNet:
     skipped: list[Any] = field(default_factory=list)  # textformat.UnknownField, in file order
 
 
+SNIFF = 8192  # bytes looked at to tell a binary file from text
+BINARY = "binary data, not a text prototxt (a .caffemodel?)"
+
+
+class BinaryInput(UsageError):
+    """The file is not text. Commands that also read Caffe binary models (analyze) catch it and
+    look at `head`; `data` is the whole content when it was read already (stdin)."""
+
+    def __init__(self, message: str, name: str, head: bytes, data: bytes | None):
+        super().__init__(message)
+        self.name = name
+        self.head = head
+        self.data = data
+
+
 def read_source(path: str) -> Source:
     """Read a prototxt as text; every way a path can be unusable becomes one UsageError line."""
     if path == "-":
@@ -96,7 +111,11 @@ def read_source(path: str) -> Source:
         try:
             if p.is_dir():
                 raise UsageError(f"{path}: is a directory, not a prototxt file")
-            data = p.read_bytes()
+            with p.open("rb") as handle:
+                data = handle.read(SNIFF)
+                if b"\x00" in data:  # binary: do not read a 550 MB caffemodel as text
+                    raise BinaryInput(f"{path}: {BINARY}", path, data, None)
+                data += handle.read()
         except FileNotFoundError:
             raise UsageError(f"{path}: no such file") from None
         except PermissionError:
@@ -110,15 +129,15 @@ def decode(data: bytes, name: str) -> str:
     """Text format is UTF-8; binary files (a .caffemodel passed by mistake) are refused early."""
     if not data.strip():
         raise UsageError(f"{name}: file is empty")
-    if b"\x00" in data[:8192]:
-        raise UsageError(f"{name}: binary data, not a text prototxt (a .caffemodel?)")
+    if b"\x00" in data[:SNIFF]:
+        raise BinaryInput(f"{name}: {BINARY}", name, data[:SNIFF], data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise UsageError(
+        raise BinaryInput(
             f"{name}:{line}: not valid UTF-8 text (byte 0x{data[err.start]:02x} at offset "
-            f"{err.start}); is this a binary file?"
+            f"{err.start}); is this a binary file?", name, data[:SNIFF], data
         ) from None
 
 
@@ -240,6 +259,8 @@ def _skipped_in_view(parsed: UpgradedNet, kept: list[int]) -> list[SkippedField]
 def origin_tree(tree: Any, origin: tuple[str, int]) -> Any:
     """Where an upgraded layer is written: its block, or the file for legacy input fields."""
     field, index = origin
+    if tree is None:  # a net read from a binary model has no text positions
+        return None
     if field == "input":
         return tree
     return tree.nested(field, index)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from prototxt_tool.lint import all_rules, lint_paths
+from prototxt_tool.lint import LintOptions, all_rules, lint_paths
 from prototxt_tool.lint.config import LintConfig
 from prototxt_tool.lint.engine import lint_source
 from prototxt_tool.pipeline import Source
@@ -29,17 +29,32 @@ def lint_text(text: str, name: str = "t.prototxt", **flags: tuple[str, ...]) -> 
     return lint_source(Source(name, text), config)
 
 
+def fixture_options(path: Path, tmp_path: Path) -> LintOptions | None:
+    """W rules check weights: CODE.weights.txt (a text NetParameter) becomes a .caffemodel."""
+    weights = path.with_suffix(".weights.txt")
+    if not weights.is_file():
+        return None
+    from google.protobuf import text_format
+
+    from prototxt_tool import caffe_pb2
+
+    binary = tmp_path / f"{path.stem}.caffemodel"
+    net = text_format.Parse(weights.read_text(), caffe_pb2.NetParameter())
+    binary.write_bytes(net.SerializeToString())
+    return LintOptions(weights=str(binary))
+
+
 @pytest.mark.parametrize("code", [r.code for r in all_rules()])
 def test_every_rule_has_a_fixture(code: str) -> None:
     assert (FIXTURES / f"{code}.prototxt").is_file(), f"no fixture for {code}"
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.prototxt")), ids=lambda p: p.stem)
-def test_fixture_finds_its_rule_exactly(path: Path) -> None:
+def test_fixture_finds_its_rule_exactly(path: Path, tmp_path: Path) -> None:
     expected = expectations(path)
     assert expected, f"{path.name} has no '# expect:' line"
     code = path.stem
-    result = lint_paths([str(path)])
+    result = lint_paths([str(path)], fixture_options(path, tmp_path))
     got = [(f.code, f.line, f.column) for f in result.findings if f.code == code]
     assert got == expected
     assert not result.problems

@@ -15,6 +15,10 @@ Examples:
   dwsep analyze net.prototxt --format json -o net.json
   cat net.prototxt | dwsep analyze - --format csv
   dwsep analyze yolov3_deploy.prototxt --strict    # unknown fields are errors
+  dwsep analyze trained.caffemodel --input-shape data=1,3,224,224
+
+FILE may also be a Caffe binary model (.caffemodel, recognised by its content): its params
+are counted from the stored blobs.
 
 MACs count multiply-accumulates of Convolution, Deconvolution and InnerProduct layers (the
 MobileNet paper's mult-adds); element-wise work (BatchNorm, ReLU, pooling, ...) is reported
@@ -36,9 +40,16 @@ def analyze(file: str, phase: str, stages: tuple[str, ...], level: int,
 
     inputs = parse_shape_flags(input_shapes, "--input-shape")
     blobs = parse_shape_flags(blob_shapes, "--blob-shape")
-    loaded = pipeline.load_net(pipeline.read_source(file), phase=phase, level=level,
-                               stages=stages, strict=strict)
-    result = analysis.analyze(loaded, inputs, blobs, batch=batch)
+    try:
+        source = pipeline.read_source(file)
+    except pipeline.BinaryInput as binary:  # a .caffemodel is a net too
+        from prototxt_tool.weights.netview import analyze_binary
+
+        result = analyze_binary(binary, phase, level, stages, inputs, blobs, batch)
+    else:
+        loaded = pipeline.load_net(source, phase=phase, level=level, stages=stages,
+                                   strict=strict)
+        result = analysis.analyze(loaded, inputs, blobs, batch=batch)
     for warning in result.warnings:
         diagnostic("warning", warning)
     from prototxt_tool.outputs import write_output

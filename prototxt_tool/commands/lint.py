@@ -66,12 +66,15 @@ Examples:
               help="Name findings of '-' (stdin) carry; its configuration is looked up there.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes [default: all cores]; the output does not depend on it.")
+@click.option("--weights", metavar="FILE.caffemodel", default=None,
+              help="Also check that these weights load into each net (W rules, as dwsep check).")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          phase: str, input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...],
          show_source: bool, statistics: bool, output_file: str | None, quiet: bool,
-         stdin_filename: str | None, jobs: int | None, list_rules: bool) -> None:
+         stdin_filename: str | None, jobs: int | None, weights: str | None,
+         list_rules: bool) -> None:
     from prototxt_tool.commands.options import parse_shape_flags
     from prototxt_tool.lint import LintOptions, all_rules, collect_files, fail_level, fails
     from prototxt_tool.lint.config import split_codes
@@ -86,7 +89,12 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
         phases=() if phase.lower() == "all" else (phase.upper(),),
         input_shapes=parse_shape_flags(input_shapes, "--input-shape"),
         blob_shapes=parse_shape_flags(blob_shapes, "--blob-shape"),
+        weights=weights,
     )
+    if weights is not None:
+        from prototxt_tool.lint.rules._weights import model
+
+        model(weights)  # not a Caffe model: one line and exit 2 before any file is linted
     files, problems = collect_files(paths or (".",))
     work = plan(files, split_codes(select), split_codes(extend_select), split_codes(ignore),
                 stdin_filename)

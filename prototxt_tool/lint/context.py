@@ -91,6 +91,7 @@ class LintOptions:
     phases: tuple[str, ...] = ()  # empty: TEST, plus TRAIN when the net has phase rules
     input_shapes: Mapping[str, Shape] = field(default_factory=dict)
     blob_shapes: Mapping[str, Shape] = field(default_factory=dict)
+    weights: str | None = None  # a .caffemodel the W rules check the net against
 
 
 class LintContext:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
+from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, Shape, canonical_axis
@@ -112,3 +113,27 @@ def has(message: object, field: str) -> bool:
     """HasField that also answers False for a field the schema does not define (fork fields)."""
     descriptor = message.DESCRIPTOR  # type: ignore[attr-defined]
     return field in descriptor.fields_by_name and message.HasField(field)  # type: ignore[attr-defined]
+
+
+def blob_is_legacy(blob: Any) -> bool:
+    """A BlobProto written with num/channels/height/width (any of them) instead of shape."""
+    return any(blob.HasField(n) for n in ("num", "channels", "height", "width"))
+
+
+def blob_proto_shape(blob: Any) -> Shape:
+    """The shape Blob::FromProto gives a BlobProto: legacy num/channels/height/width when any
+    of them is written (always 4-D), else shape.dim."""
+    if blob_is_legacy(blob):
+        return (blob.num, blob.channels, blob.height, blob.width)
+    return tuple(blob.shape.dim)
+
+
+def shape_equals(target: Shape, source: Shape, legacy: bool) -> bool:
+    """Blob::ShapeEquals (BVLC src/caffe/blob.cpp): a legacy 4-D source blob matches a target
+    of at most 4 axes whose LegacyShape(-4..-1), missing leading axes read as 1, equal its
+    num/channels/height/width (so a 1x1x1xN legacy bias fits an N bias); otherwise the shapes
+    must be identical. Unlike num()/channels() (LegacyShape(0..3)), this counts from the end."""
+    if legacy:
+        return (len(target) <= 4
+                and tuple(legacy_dim(target, i) for i in (-4, -3, -2, -1)) == tuple(source))
+    return tuple(target) == tuple(source)

@@ -1,0 +1,1 @@
+"""Caffe binary models (.caffemodel): reading, checking against a net, BatchNorm folding."""
