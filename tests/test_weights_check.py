@@ -147,8 +147,8 @@ def test_check_text_output_and_syntax_errors(tmp_path: Path) -> None:
     w = write(tmp_path / "w.caffemodel", proto)
     code, out, _ = run("check", n, w, "--phase", "test")
     assert code == 1
-    assert out.splitlines()[0] == (f"{n}:{LINE['fc']}:9: W002 [error] cannot copy param 1 of layer "
-                                   "'fc': the weights have [7], the net expects [5]")
+    assert out.splitlines()[0] == (f"{n}:{LINE['fc']}:9: W002 [error] cannot copy param 1 of "
+                                   "layer 'fc': the weights have [7], the net expects [5]")
     bad = write(tmp_path / "bad.prototxt", b"layer { name: \n")
     code, out, err = run("check", bad, w)
     assert code == 2 and err.count("\n") == 1 and bad in err
