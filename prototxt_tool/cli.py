@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "rule": ("prototxt_tool.commands.lint", "rule", "Show the documentation of a lint rule."),
     "check": ("prototxt_tool.commands.check", "check",
               "Check that a .caffemodel's weights load into a net (blob counts, shapes)."),
+    "fold-bn": ("prototxt_tool.commands.fold_bn", "fold_bn",
+                "Fold BatchNorm (+ Scale) into the conv/FC before it: prototxt and weights."),
     "upgrade": ("prototxt_tool.commands.upgrade", "upgrade",
                 "Rewrite a V0/V1 (legacy) prototxt in the current format."),
     "schema": ("prototxt_tool.commands.schema", "schema",
