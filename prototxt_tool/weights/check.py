@@ -122,7 +122,7 @@ def _missing(i: int, layer: Any, want: list[Any]) -> WeightIssue:
                            "its mean, variance and factor stay 0, so in TEST it multiplies its "
                            "input by 1/sqrt(eps) (about 316)", i)
     return WeightIssue("W004", name, f"layer '{name}' ({layer.type}) has no weights in the "
-                       f"file: its {_count_shapes(want)} stay at the fillers' values", i)
+                       f"file: it keeps its fillers' values ({_count_shapes(want)})", i)
 
 
 def _count(blobs: list[StoredBlob]) -> str:

@@ -156,8 +156,11 @@ def open_model(path: str, data: bytes | None = None) -> Model:
         size = len(buf)
         if isinstance(buf, mmap.mmap):
             buf.close()
-        what = "truncated" if err.truncated else "not a Caffe binary model"
-        raise WeightsError(f"{path}: {what} ({err} at byte {err.offset} of {size})") from None
+        if err.truncated:
+            raise WeightsError(f"{path}: truncated: the file ends ({size} bytes) inside the "
+                               f"record that starts at byte {err.offset}") from None
+        raise WeightsError(f"{path}: not a Caffe binary model ({err}, at byte "
+                           f"{err.offset})") from None
 
 
 def _map(path: str) -> Any:
