@@ -118,51 +118,12 @@ def write_atomic(path: str, text: str | bytes) -> None:
     """Write via a temporary file in the same directory and os.replace it over `path`.
 
     A reader (or a crash) never sees half a file, and an existing file keeps its mode. A
-    symlink is followed: its target is replaced and the link stays a link.
+    symlink is followed: its target is replaced and the link stays a link. Text is written
+    as UTF-8 with \\n line ends, bytes unchanged.
     """
-    path = os.path.realpath(path) if os.path.islink(path) else path
-    directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise UsageError(f"{path}: is a directory")
-    if os.path.exists(path) and not os.path.isfile(path):
-        # /dev/null, a FIFO, /dev/stdout: renaming over them would replace the device node
-        # itself, so they are written in place (there is no half-written file to fear).
-        _write_in_place(path, text)
-        return
-    import tempfile
-
-    if not os.path.isdir(directory):
-        raise UsageError(f"{path}: cannot write: directory {directory} does not exist")
-    mode = _target_mode(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.",
-                                   suffix=".tmp")
-    except OSError as err:
-        raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
-    try:
-        with _open(fd, text) as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
-
-
-def _open(file: int | str, text: str | bytes) -> Any:
-    """Text as UTF-8 with \\n line ends; bytes unchanged."""
-    if isinstance(text, bytes):
-        return open(file, "wb")
-    return open(file, "w", encoding="utf-8", newline="\n")
-
-
-def _write_in_place(path: str, text: str | bytes) -> None:
-    try:
-        with _open(path, text) as handle:
-            handle.write(text)
-    except OSError as err:
-        raise UsageError(f"{path}: cannot write: {err.strerror or err}") from None
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    with atomic_binary(path) as handle:
+        handle.write(data)
 
 
 def _target_mode(path: str) -> int:
@@ -179,16 +140,19 @@ def _target_mode(path: str) -> int:
 def atomic_binary(path: str) -> Iterator[BinaryIO]:
     """A binary file handle whose contents appear at `path` only if the block completes.
 
-    For outputs too big to build in memory first (a .caffemodel is written layer by layer);
-    '-' is stdout, devices and FIFOs are written in place, as write_atomic does for text.
+    write_atomic's one implementation, and for outputs too big to build in memory first (a
+    .caffemodel is written layer by layer). '-' is stdout.
     """
     if path == "-":
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
+    path = os.path.realpath(path) if os.path.islink(path) else path
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory")
     if os.path.exists(path) and not os.path.isfile(path):
+        # /dev/null, a FIFO, /dev/stdout: renaming over them would replace the device node
+        # itself, so they are written in place (there is no half-written file to fear).
         try:
             with open(path, "wb") as handle:
                 yield handle

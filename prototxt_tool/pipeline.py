@@ -6,8 +6,9 @@ statically: nothing a net names (data sources, mean files, Python modules) is ev
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def read_source(path: str) -> Source:
     else:
         p = Path(path)
         name = path
-        try:
+        with read_errors(path):
             if p.is_dir():
                 raise UsageError(f"{path}: is a directory, not a prototxt file")
             with p.open("rb") as handle:
@@ -116,13 +117,20 @@ def read_source(path: str) -> Source:
                 if b"\x00" in data:  # binary: do not read a 550 MB caffemodel as text
                     raise BinaryInput(f"{path}: {BINARY}", path, data, None)
                 data += handle.read()
-        except FileNotFoundError:
-            raise UsageError(f"{path}: no such file") from None
-        except PermissionError:
-            raise UsageError(f"{path}: permission denied") from None
-        except OSError as err:
-            raise UsageError(f"{path}: cannot read: {err.strerror or err}") from None
     return Source(name, decode(data, name))
+
+
+@contextlib.contextmanager
+def read_errors(path: str) -> Iterator[None]:
+    """Every way opening or reading `path` can fail, as one UsageError line."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise UsageError(f"{path}: permission denied") from None
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read: {err.strerror or err}") from None
 
 
 def decode(data: bytes, name: str) -> str:

@@ -164,7 +164,9 @@ def open_model(path: str, data: bytes | None = None) -> Model:
 
 
 def _map(path: str) -> Any:
-    try:
+    from prototxt_tool.pipeline import read_errors
+
+    with read_errors(path):
         if os.path.isdir(path):
             raise WeightsError(f"{path}: is a directory, not a .caffemodel file")
         with open(path, "rb") as handle:
@@ -175,12 +177,6 @@ def _map(path: str) -> Any:
                 return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             except (OSError, ValueError):  # a pipe or a special file: read it instead
                 return handle.read()
-    except FileNotFoundError:
-        raise WeightsError(f"{path}: no such file") from None
-    except PermissionError:
-        raise WeightsError(f"{path}: permission denied") from None
-    except OSError as err:
-        raise WeightsError(f"{path}: cannot read: {err.strerror or err}") from None
 
 
 def _index(path: str, buf: Any) -> Model:
