@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "Check that a .caffemodel's weights load into a net (blob counts, shapes)."),
     "fold-bn": ("prototxt_tool.commands.fold_bn", "fold_bn",
                 "Fold BatchNorm (+ Scale) into the conv/FC before it: prototxt and weights."),
+    "targets": ("prototxt_tool.commands.targets", "targets",
+                "List deployment target profiles (ncnn, rknn2, ...) or print one."),
     "upgrade": ("prototxt_tool.commands.upgrade", "upgrade",
                 "Rewrite a V0/V1 (legacy) prototxt in the current format."),
     "schema": ("prototxt_tool.commands.schema", "schema",

@@ -18,6 +18,7 @@ from prototxt_tool.pipeline import Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 EXPECT = re.compile(r"#\s*expect:\s*([A-Z]\d{3})\s+(\d+):(\d+)")
+TARGET = re.compile(r"#\s*target:\s*(\S+)")  # the T rules' fixtures name their --target
 
 
 def expectations(path: Path) -> list[tuple[str, int, int]]:
@@ -30,10 +31,12 @@ def lint_text(text: str, name: str = "t.prototxt", **flags: tuple[str, ...]) -> 
 
 
 def fixture_options(path: Path, tmp_path: Path) -> LintOptions | None:
-    """W rules check weights: CODE.weights.txt (a text NetParameter) becomes a .caffemodel."""
+    """W rules check weights: CODE.weights.txt (a text NetParameter) becomes a .caffemodel;
+    T rules take their targets from the fixture's `# target: NAME` lines."""
+    targets = tuple(TARGET.findall(path.read_text()))
     weights = path.with_suffix(".weights.txt")
     if not weights.is_file():
-        return None
+        return LintOptions(targets=targets) if targets else None
     from google.protobuf import text_format
 
     from prototxt_tool import caffe_pb2
@@ -41,7 +44,7 @@ def fixture_options(path: Path, tmp_path: Path) -> LintOptions | None:
     binary = tmp_path / f"{path.stem}.caffemodel"
     net = text_format.Parse(weights.read_text(), caffe_pb2.NetParameter())
     binary.write_bytes(net.SerializeToString())
-    return LintOptions(weights=str(binary))
+    return LintOptions(weights=str(binary), targets=targets)
 
 
 @pytest.mark.parametrize("code", [r.code for r in all_rules()])

@@ -32,12 +32,17 @@ apart as 'ops'. Exit status: 0 ok, 2 bad input (syntax, shapes, missing file).""
               help="Write to FILE (atomically) instead of stdout.")
 @click.option("--flops", is_flag=True,
               help="Report FLOPs = 2 x MACs (multiply and add counted apart).")
+@click.option("--target", "targets", multiple=True, metavar="NAMES",
+              help="Add a deployability verdict for these targets (comma-separated, e.g. "
+                   "ncnn,rknn2; see 'dwsep targets').")
 def analyze(file: str, phase: str, stages: tuple[str, ...], level: int,
             input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...], batch: int | None,
-            strict: bool, fmt: str, output: str, flops: bool) -> None:
+            strict: bool, fmt: str, output: str, flops: bool, targets: tuple[str, ...]) -> None:
     """Report per-layer shapes, MACs, params and memory of FILE ('-' for stdin)."""
     from prototxt_tool import analysis, pipeline, report
+    from prototxt_tool.targets import resolve
 
+    chosen = resolve(targets)
     inputs = parse_shape_flags(input_shapes, "--input-shape")
     blobs = parse_shape_flags(blob_shapes, "--blob-shape")
     try:
@@ -54,4 +59,27 @@ def analyze(file: str, phase: str, stages: tuple[str, ...], level: int,
         diagnostic("warning", warning)
     from prototxt_tool.outputs import write_output
 
-    write_output(output, report.FORMATS[fmt](result, flops), inputs=[file])
+    text = report.FORMATS[fmt](result, flops)
+    if chosen:
+        text = _with_verdicts(text, fmt, loaded, chosen)
+    write_output(output, text, inputs=[file])
+
+
+def _with_verdicts(text: str, fmt: str, loaded: object, chosen: tuple[str, ...]) -> str:
+    """The report plus the targets section: appended to table/Markdown, a "targets" key in
+    JSON, stderr for CSV (one row per layer leaves no room for it)."""
+    import json
+
+    from prototxt_tool.targets import verdict
+
+    found = verdict.for_loaded(loaded, chosen)
+    names = [layer.name for layer in loaded.net.layer]  # type: ignore[attr-defined]
+    if fmt == "json":
+        data = json.loads(text)
+        data["targets"] = verdict.to_dicts(found, names)
+        return json.dumps(data) + "\n"
+    section = verdict.to_text(found, names, markdown=fmt == "markdown")
+    if fmt == "csv":
+        click.echo(section.lstrip("\n"), err=True, nl=False)
+        return text
+    return text + section

@@ -109,6 +109,7 @@ Examples:
   dwsep gen mobilenet-ssd --phase train --train-source trainval_lmdb \\
       --label-map labelmap.prototxt -o train.prototxt --solver solver.prototxt
   dwsep gen mobilenet-v2-ssdlite --phase test --num-classes 91
+  dwsep gen mobilenet --target ncsdk     input and layer types ncsdk takes
   dwsep gen --list
 
 Channels scale as TensorFlow's reference code does: v1 max(int(c*alpha), 8), v2 the nearest
@@ -181,6 +182,10 @@ high, 320 wide). See docs/gen.md.""")
               help="Training length of the solver, in ImageNet epochs.")
 @click.option("--test-net", default=None, metavar="PATH",
               help="Detector solver: its test_net (default test.prototxt).")
+@click.option("--target", default=None, metavar="NAMES",
+              help="Deployment target(s) the net must convert for (see 'dwsep targets'): "
+                   "picks their depthwise type, ReLU6 form and input declaration, and refuses "
+                   "a combination they reject.")
 @click.option("-o", "--output", metavar="FILE", default="-",
               help="Write to FILE (atomically) instead of stdout.")
 @click.pass_context
@@ -197,8 +202,11 @@ def gen(ctx: click.Context, model: str | None, list_: bool, **kw: Any) -> None:
     _check_applicable(ctx, spec, kw["phase"])
     if kw["crop_size"] is not None and kw["resolution"] is None:
         kw["resolution"] = kw["crop_size"]
+    chosen = _target_defaults(ctx, kw)
     options = _gen_options(kw, spec)
     text = spec.build(**options)
+    if chosen:
+        _check_targets(text, chosen)
     solver_text = _solver_text(kw, spec, options) if kw["solver"] else None
     if solver_text is not None:
         _check_writable(kw["solver"])
@@ -207,6 +215,37 @@ def gen(ctx: click.Context, model: str | None, list_: bool, **kw: Any) -> None:
     write_output(kw["output"], text)
     if solver_text is not None:
         write_atomic(kw["solver"], solver_text)
+
+
+def _target_defaults(ctx: click.Context, kw: dict[str, Any]) -> tuple[str, ...]:
+    """--target: the first target's [gen] defaults for what the user did not choose."""
+    if not kw["target"]:
+        return ()
+    from prototxt_tool.targets import load, resolve
+
+    chosen = resolve(kw["target"])
+    defaults = load(chosen[0]).gen
+    if not _explicit(ctx, ("depthwise_type",)) and "depthwise_type" in defaults:
+        kw["depthwise_type"] = defaults["depthwise_type"]
+    if (kw["relu6"] or kw["relu6_type"]) and not kw["relu6_type"] and "relu6" in defaults:
+        kw["relu6_type"] = defaults["relu6"]
+    if kw["phase"] == "deploy" and not _explicit(ctx, ("legacy_input",)) and "input" in defaults:
+        kw["legacy_input"] = defaults["input"] == "fields"
+    return chosen
+
+
+def _check_targets(text: str, chosen: tuple[str, ...]) -> None:
+    """Refuse, with the target's reason, a generated net a chosen target would not take."""
+    from prototxt_tool.pipeline import Source
+    from prototxt_tool.targets import load
+    from prototxt_tool.targets.check import check_source
+
+    for name in chosen:
+        blocking = [v for v in check_source(load(name), Source("<gen>", text)) if v.blocking]
+        if blocking:
+            more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
+            raise UsageError(f"--target {name}: the requested net would not convert: "
+                             f"{blocking[0].message}{more}")
 
 
 def _check_writable(path: str) -> None:

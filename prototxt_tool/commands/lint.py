@@ -68,17 +68,22 @@ Examples:
               help="Worker processes [default: all cores]; the output does not depend on it.")
 @click.option("--weights", metavar="FILE.caffemodel", default=None,
               help="Also check that these weights load into each net (W rules, as dwsep check).")
+@click.option("--target", "targets", multiple=True, metavar="NAMES",
+              help="Deployment targets whose converter must take the net (comma-separated, "
+                   "e.g. ncnn,rknn2): enables the T rules. See 'dwsep targets'.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          phase: str, input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...],
          show_source: bool, statistics: bool, output_file: str | None, quiet: bool,
          stdin_filename: str | None, jobs: int | None, weights: str | None,
+         targets: tuple[str, ...],
          list_rules: bool) -> None:
     from prototxt_tool.commands.options import parse_shape_flags
     from prototxt_tool.lint import LintOptions, all_rules, collect_files, fail_level, fails
     from prototxt_tool.lint.config import split_codes
     from prototxt_tool.lint.runner import default_jobs, plan, run_jobs
+    from prototxt_tool.targets import resolve
 
     if list_rules:
         for r in all_rules():  # one line each, cut to fit a 100-column terminal
@@ -90,6 +95,7 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
         input_shapes=parse_shape_flags(input_shapes, "--input-shape"),
         blob_shapes=parse_shape_flags(blob_shapes, "--blob-shape"),
         weights=weights,
+        targets=resolve(targets),
     )
     if weights is not None:
         from prototxt_tool.lint.rules._weights import model

@@ -22,7 +22,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 FAIL_LEVELS = ("error", "warning", "info")
-KEYS = {"select", "extend-select", "ignore", "fail-on"}
+KEYS = {"select", "extend-select", "ignore", "fail-on", "target"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ class LintConfig:
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fail_on: str | None = None
+    target: tuple[str, ...] = ()  # deployment targets (prototxt_tool/targets) for the T rules
     origin: str = "defaults"
 
     def enabled(self, code: str) -> bool:
@@ -128,9 +129,18 @@ def _from_table(table: Any, origin: str) -> LintConfig:
         extend_select=_codes(norm, "extend-select", origin),
         ignore=_codes(norm, "ignore", origin),
         fail_on=fail_on,
+        target=_targets(norm.get("target", []), origin),
         origin=origin,
     )
     return cfg
+
+
+def _targets(value: Any, origin: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{origin}: target must be a list of target names, e.g. [\"ncnn\"]")
+    from prototxt_tool.targets import resolve
+
+    return resolve(value, f"{origin}: target")
 
 
 def _codes(table: dict[str, Any], key: str, origin: str) -> tuple[str, ...]:

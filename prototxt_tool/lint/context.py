@@ -92,6 +92,7 @@ class LintOptions:
     input_shapes: Mapping[str, Shape] = field(default_factory=dict)
     blob_shapes: Mapping[str, Shape] = field(default_factory=dict)
     weights: str | None = None  # a .caffemodel the W rules check the net against
+    targets: tuple[str, ...] = ()  # deployment target profiles: the T rules run only with one
 
 
 class LintContext:

@@ -7,7 +7,7 @@ a finding seen in several phases is reported once (with "phase X only" when it i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from prototxt_tool.lint.config import LintConfig
@@ -43,6 +43,11 @@ class Finding:
 def lint_source(source: Source, config: LintConfig,
                 options: LintOptions | None = None) -> list[Finding]:
     """All findings for one file's text, suppressions applied, sorted by position."""
+    options = options or LintOptions()
+    if config.target and not options.targets:
+        options = replace(options, targets=config.target)
+    if not options.targets:  # the T rules judge a net against a target: none given, none run
+        config = replace(config, ignore=(*config.ignore, "T"))
     ctx = LintContext(source, options)
     rules = [r for r in all_rules() if config.enabled(r.code) and ctx.kind in r.kinds]
     findings = _run(ctx, [r for r in rules if r.stage != "suppress"])
@@ -56,13 +61,13 @@ def lint_source(source: Source, config: LintConfig,
 
 
 def _run(ctx: LintContext, rules: list[RuleInfo]) -> list[Finding]:
-    merged: dict[tuple[str, int, int, str | None], tuple[Finding, list[str]]] = {}
+    merged: dict[tuple[str, int, int, str | None, str | None], tuple[Finding, list[str]]] = {}
     nets = ctx.load_error is None and ctx.kind == "net"
     phase_names = [v.phase for v in ctx.phases] if nets else []
     for rule in rules:
         for phase, issue in _issues(ctx, rule):
             finding = _finding(ctx, rule, issue)
-            key = (finding.code, finding.line, finding.column, finding.layer)
+            key = (finding.code, finding.line, finding.column, finding.layer, issue.key)
             if key not in merged:
                 merged[key] = (finding, [])
             if phase and phase not in merged[key][1]:

@@ -29,6 +29,9 @@ class Issue:
     message: str
     layer: str | None = None
     severity: str | None = None  # this finding's own severity, when not the rule's
+    # Keeps apart issues of one rule at one place that are not repeats of each other
+    # (the T rules report each --target separately); phase repeats share it.
+    key: str | None = None
 
 
 Check = Callable[..., Iterable[Issue]]

@@ -1,0 +1,35 @@
+"""What the T rules share: each target's violations of one file, placed at line:col.
+
+The interpretation of the profiles lives in prototxt_tool.targets.check (analyze's verdict
+uses it too); this module only turns its violations into lint issues. The T rules judge the
+net as written, every layer whatever its phase: a converter reads the whole file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prototxt_tool.lint.context import LintContext
+from prototxt_tool.lint.registry import Issue
+
+
+def target_issues(ctx: LintContext, code: str) -> Iterator[Issue]:
+    """Issues with `code` for every target in the options, one per target and place."""
+    from prototxt_tool.targets import load
+    from prototxt_tool.targets.check import check_net
+
+    layers = ctx.layers
+    params = [layer.param for layer in layers]
+    legacy = [layer.origin[0] == "input" for layer in layers]
+    for name in ctx.options.targets:
+        for v in check_net(load(name), ctx.format, params, legacy):
+            if v.code != code:
+                continue
+            if v.layer is None:
+                where = ctx.tree.location("layers", 0) or ctx.tree.location("layer", 0)
+                yield Issue(where, v.message, None, key=v.target)
+                continue
+            layer = layers[v.layer]
+            # V0 keeps a layer's fields one level down, in `layer { ... }`
+            paths = [f"layer.{f}" if ctx.format == "V0" else f for f in v.fields()]
+            yield Issue(layer.where(*paths), v.message, layer.name, key=v.target)
