@@ -184,7 +184,8 @@ def test_analyze_verdict_section_and_json(tmp_path: Path) -> None:
     assert code == 0
     section = out.split("Deployment targets:\n")[1]
     assert "  rknn2: NOT deployable: 2 blocking layers; 2 rewritten by the converter" in section
-    assert "T001 pb (PriorBox): not supported (not in the RKNN-Toolkit2 Caffe op list" in section
+    assert "    T001 PriorBox: pb\n      not supported (not in the RKNN-Toolkit2 Caffe op list" \
+        in section
     assert "  ncnn: deployable; 3 rewritten by the converter" in section
     assert all(len(line) <= 100 for line in out.splitlines())
     code, out, _ = run("analyze", net, "--target", "rknn2", "--format", "json")

@@ -7,15 +7,13 @@ Caffe's upgrade, the same messages `dwsep lint --target` prints.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from prototxt_tool.targets import load
 from prototxt_tool.targets.check import Violation, check_net
-
-SHOWN = 5  # blocking findings listed per target; lint --target has the rest
-
 
 @dataclass
 class Verdict:
@@ -76,12 +74,16 @@ def to_text(found: Sequence[Verdict], layer_names: Sequence[str], markdown: bool
         notes = f"; {rewritten} rewritten by the converter" if rewritten else ""
         lines.append(_cut(f"{bullet}{v.target}: {state}{notes}"))
         sub = "  - " if markdown else "    "
-        for b in v.blocking[:SHOWN]:
-            who = "" if b.layer is None else f"{esc(layer_names[b.layer])} ({esc(b.layer_type)}): "
-            lines.append(_cut(f"{sub}{b.code} {who}{esc(b.detail)}"))
-        if len(v.blocking) > SHOWN:
-            lines.append(f"{sub}... {len(v.blocking) - SHOWN} more: "
-                         f"dwsep lint --target {v.target} lists them all")
+        groups: dict[tuple[str, str, str], list[str]] = {}
+        for b in v.blocking:  # one entry per kind of problem, not per layer
+            who = "(the file)" if b.layer is None else layer_names[b.layer]
+            groups.setdefault((b.code, b.layer_type, b.detail), []).append(who)
+        for (code, layer_type, detail), who in groups.items():
+            what = f"{code} {esc(layer_type)}" if layer_type else code
+            count = f" x{len(who)}" if len(who) > 1 else ""
+            lines.append(_cut(f"{sub}{what}{count}: {', '.join(esc(w) for w in who)}"))
+            lines.append(textwrap.fill(esc(detail), 100, initial_indent=sub + "  ",
+                                       subsequent_indent=sub + "  "))
         if v.blocking:
             lines.append(_cut(f"{sub}see {esc(v.doc)}"))
     return "\n".join(lines) + "\n"
