@@ -15,6 +15,7 @@ from typing import Any
 from prototxt_tool.targets import load
 from prototxt_tool.targets.check import Violation, check_net
 
+
 @dataclass
 class Verdict:
     target: str
