@@ -8,9 +8,14 @@ net as written, every layer whatever its phase: a converter reads the whole file
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from prototxt_tool.lint.context import LintContext
 from prototxt_tool.lint.registry import Issue
+
+# Each file is checked once per target; the five T rules each take their code's share.
+_checked: WeakKeyDictionary[LintContext, dict[str, list[Any]]] = WeakKeyDictionary()
 
 
 def target_issues(ctx: LintContext, code: str) -> Iterator[Issue]:
@@ -19,10 +24,13 @@ def target_issues(ctx: LintContext, code: str) -> Iterator[Issue]:
     from prototxt_tool.targets.check import check_net
 
     layers = ctx.layers
-    params = [layer.param for layer in layers]
-    legacy = [layer.origin[0] == "input" for layer in layers]
+    done = _checked.setdefault(ctx, {})
     for name in ctx.options.targets:
-        for v in check_net(load(name), ctx.format, params, legacy):
+        if name not in done:
+            params = [layer.param for layer in layers]
+            legacy = [layer.origin[0] == "input" for layer in layers]
+            done[name] = check_net(load(name), ctx.format, params, legacy)
+        for v in done[name]:
             if v.code != code:
                 continue
             if v.layer is None:
