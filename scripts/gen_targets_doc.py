@@ -88,7 +88,7 @@ def _section(p: targets.Profile) -> list[str]:
     for s in p.sources:
         out.append(f"- Source: `{s.repo}` {s.file} ({s.version}). {s.note}".rstrip())
     out.append("")
-    if p.rejected:
+    if p.rejected and not p.derive:  # portable: the table above says who lacks what
         out.append("Types it lacks, with a hint: " + "; ".join(
             f"{t} ({why})" for t, why in sorted(p.rejected.items())) + ".")
         out.append("")
