@@ -114,6 +114,8 @@ def test_legacy_format_is_judged_per_target() -> None:
     for name in NAMES:
         codes = {f.code for f in t_findings("v1.prototxt", name, text=v1)}
         assert ("T003" in codes) == ("V1" not in targets.load(name).accepts), name
+    (portable,) = [f for f in t_findings("v1.prototxt", "portable", text=v1) if f.code == "T003"]
+    assert "(not read by atc, mace, mnn, ncnn)" in portable.message
 
 
 def test_bvlc_types_are_bvlc_types() -> None:

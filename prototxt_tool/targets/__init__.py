@@ -183,7 +183,7 @@ def _intersection(profile: Profile, others: list[Profile]) -> Profile:
     rejected = {t: "not taken by " + ", ".join(p.name for p in concrete if t not in p.supported)
                 for t in frozenset.union(*(p.supported for p in concrete)) - types}
     reason = profile.format_reason or "not read by " + ", ".join(
-        p.name for p in concrete if set(p.accepts) != set(accepts))
+        p.name for p in concrete if set(p.accepts) != set(FORMATS))
     return Profile(
         profile.name, profile.title, profile.doc, profile.status, profile.unsupported,
         profile.sources, types, rejected, accepts, inputs, reason, forks, constraints, (),

@@ -77,7 +77,7 @@ def to_text(found: Sequence[Verdict], layer_names: Sequence[str], markdown: bool
         sub = "  - " if markdown else "    "
         groups: dict[tuple[str, str, str], list[str]] = {}
         for b in v.blocking:  # one entry per kind of problem, not per layer
-            who = "(the file)" if b.layer is None else layer_names[b.layer]
+            who = "the file" if b.layer is None else layer_names[b.layer]
             groups.setdefault((b.code, b.layer_type, b.detail), []).append(who)
         for (code, layer_type, detail), who in groups.items():
             what = f"{code} {esc(layer_type)}" if layer_type else code
