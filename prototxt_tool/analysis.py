@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from prototxt_tool import __version__
 from prototxt_tool.errors import InputShapeNeeded, ShapeError, UsageError
 from prototxt_tool.pipeline import LoadedNet
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, UnknownShape, rule_for
 from prototxt_tool.shapes._util import blob_is_legacy, blob_proto_shape, fmt, shape_equals
 
 BYTES_PER_VALUE = 4  # float32, what Caffe stores blobs and weights in
+INT_MAX = 2**31 - 1  # Blob::Reshape: "blob size exceeds INT_MAX" (caffe/src/caffe/blob.cpp)
 
 # Kinds that multiply by learned weights; the MobileNet Table 2 breakdown is over these.
 WEIGHTED_KINDS = ("standard conv", "depthwise conv", "pointwise conv", "grouped conv",
@@ -82,6 +84,10 @@ class Totals:
     learnable: int = 0  # without BatchNorm statistics: the published convention
     activations: int = 0  # elements of all blobs (in-place updates counted once)
     unknown: list[str] = field(default_factory=list)  # layers whose figures are unknown
+    # Most elements alive at once when each blob is freed after its last consumer and an
+    # in-place top shares its bottom's buffer (see peak_activations()); net outputs stay.
+    peak_activations: int = 0
+    peak_layer: str | None = None  # the layer during which that peak is reached
 
     @property
     def param_bytes(self) -> int:
@@ -90,6 +96,10 @@ class Totals:
     @property
     def activation_bytes(self) -> int:
         return self.activations * BYTES_PER_VALUE
+
+    @property
+    def peak_activation_bytes(self) -> int:
+        return self.peak_activations * BYTES_PER_VALUE
 
 
 @dataclass(slots=True)
@@ -103,6 +113,13 @@ class Analysis:
     total: Totals
     breakdown: list[KindTotal]
     warnings: list[str]
+    # Figures that are right for the file but may mislead (batch 10 deploy nets, placeholder
+    # inputs, where unknown shapes start); shown with the report, never on stderr alone.
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self, flops: bool = False) -> dict[str, Any]:
+        """The JSON document `dwsep analyze --format json` prints (stable: fields only added)."""
+        return to_dict(self, flops)
 
 
 def analyze(loaded: LoadedNet, input_shapes: Mapping[str, Shape] | None = None,
@@ -148,23 +165,28 @@ class _Walk:
         self.from_weights: list[str] = []  # layers whose param shapes only their blobs tell
 
     # -- one layer ----------------------------------------------------------------------
-    # Field access on protobuf messages is slow in Python, so each layer's names are read once.
+    # Field access on protobuf messages is slow in Python (each read goes through the upb
+    # wrappers), so each layer's name, type, bottoms and tops are read once, here, as plain
+    # values; the element count of each top is computed once and reused.
     def layer(self, index: int, layer: Any) -> None:
         tree = self.loaded.layer_trees[index]
         top_names = list(layer.top)
+        bottom_names = list(layer.bottom)
         report = LayerReport(layer.name, layer.type, "other", [], [], [], 0, 0, 0, None, None,
-                             None, line=tree.span.line if tree is not None else 0)
+                             None, line=tree.line if tree is not None else 0)
         self.reports.append(report)
         try:
-            report.bottoms = [Blob(b, self._bottom(b)) for b in layer.bottom]
-            cost = self._cost(layer, report, top_names, self.blind.get(index))
+            blobs = self.blobs
+            report.bottoms = [Blob(b, blobs[b] if b in blobs else self._bottom(b))
+                              for b in bottom_names]
+            cost = self._cost(layer, report, top_names, bottom_names, self.blind.get(index))
         except ShapeError as err:
             if not self.collect:
                 raise self._locate(err, layer, index) from None
             # Collecting (lint): a shape only the user can give is unknown, not wrong.
             report.error = None if isinstance(err, InputShapeNeeded) else str(err.message)
             cost = LayerCost(tops=[None] * len(top_names), params=None, macs=None, ops=None)
-        self._record(report, layer, cost, top_names)
+        self._record(report, layer, cost, top_names, bottom_names)
 
     def _bottom(self, name: str) -> Shape | None:
         if name not in self.blobs:
@@ -173,7 +195,7 @@ class _Walk:
         return self.blobs[name]
 
     def _cost(self, layer: Any, report: LayerReport, top_names: list[str],
-              blind: str | None = None) -> LayerCost:
+              bottom_names: list[str], blind: str | None = None) -> LayerCost:
         overrides = {}
         if self.input_shapes:
             overrides = {t: self.input_shapes[t] for t in top_names if t in self.input_shapes}
@@ -189,7 +211,8 @@ class _Walk:
         else:
             self.rules[report.type] = rule
             with contextlib.suppress(UnknownShape):
-                cost = rule(LayerContext(layer, [b.shape for b in report.bottoms], overrides))
+                cost = rule(LayerContext(layer, [b.shape for b in report.bottoms], overrides,
+                                         len(top_names)))
         if cost is None:
             # An InnerProduct on an unknown input has unknown weights too: nothing is known.
             cost = LayerCost(tops=[], params=None, macs=None, ops=None,
@@ -200,63 +223,90 @@ class _Walk:
         if len(tops) < len(top_names):
             tops = [*tops, *[None] * (len(top_names) - len(tops))]
         if self.blob_shapes:
-            for j, name in enumerate(top_names):
-                if tops[j] is None and name in self.blob_shapes:
-                    tops[j] = tuple(self.blob_shapes[name])
-                    self.used.add(name)
-        if self.batch is not None and not report.bottoms:
+            self._given_blobs(report, top_names, bottom_names, tops, cost.data_dependent)
+        if overrides and bottom_names and not self.collect:
+            computed = [t for t in overrides if t not in bottom_names]
+            if computed:
+                raise UsageError(f"--input-shape {computed[0]}: layer '{report.name}' "
+                                 f"({report.type}) computes this blob from its bottoms; "
+                                 "--input-shape is for net inputs and data layers")
+        if self.batch is not None and not bottom_names:
             tops = [(self.batch, *t[1:]) if t else t for t in tops]
         cost.tops = tops
         for name, shape in zip(top_names, tops, strict=False):
-            if shape and min(shape) <= 0:
-                raise ShapeError(f"top '{name}' would have non-positive dimensions "
-                                 f"{list(shape)}")
+            if shape:
+                n = math.prod(shape)
+                if n > INT_MAX or min(shape) <= 0:
+                    _check_blob(name, shape, n)
         return cost
 
+    def _given_blobs(self, report: LayerReport, top_names: list[str], bottom_names: list[str],
+                     tops: list[Shape | None], data_dependent: bool) -> None:
+        """--blob-shape fills a top no rule knows, or replaces a data-dependent layer's setup
+        placeholder (py-faster-rcnn's rois 1x5); naming a blob the net computes is an error."""
+        for j, name in enumerate(top_names):
+            if name not in self.blob_shapes:
+                continue
+            if data_dependent and name not in bottom_names:
+                tops[j] = None  # the run-time count is what the user gives
+            if tops[j] is not None and not self.collect and name not in bottom_names:
+                raise UsageError(
+                    f"--blob-shape {name}: layer '{report.name}' ({report.type}) computes "
+                    f"this blob ({'x'.join(map(str, tops[j]))}); --blob-shape only gives "  # type: ignore[arg-type]
+                    "blobs no rule can know (use --input-shape for inputs)")
+            if tops[j] is None:
+                tops[j] = tuple(self.blob_shapes[name])
+                self.used.add(name)
+
     def _record(self, report: LayerReport, layer: Any, cost: LayerCost,
-                top_names: list[str]) -> None:
+                top_names: list[str], bottom_names: list[str]) -> None:
         report.kind = cost.kind
         report.data_dependent = cost.data_dependent
-        report.tops = [Blob(n, s) for n, s in zip(top_names, cost.tops, strict=False)]
+        tops = cost.tops
+        report.tops = [Blob(n, s) for n, s in zip(top_names, tops, strict=False)]
         report.macs, report.ops = cost.macs, cost.ops
         if cost.params is None:
             report.param_shapes = report.params = report.learnable = None
         elif cost.params:
             self._params(report, layer, cost)
-        known = [math.prod(s) for s in cost.tops if s is not None]
-        report.activations = sum(known) if len(known) == len(cost.tops) else None
+        counts = [None if s is None else math.prod(s) for s in tops]
+        report.activations = None if None in counts else sum(counts)  # type: ignore[arg-type]
         if report.kind == "standard conv":
             report.separable = separable_cost(report)
-        if not report.bottoms and report.tops:
+        if not bottom_names and report.tops:
             self.inputs.extend(report.tops)
-        self._accumulate(report)
-        for blob in report.tops:
-            self.blobs[blob.name] = blob.shape
-
-    def _params(self, report: LayerReport, layer: Any, cost: LayerCost) -> None:
-        """Sizes of the layer's blobs; a blob named in a ParamSpec is counted once net-wide."""
-        report.param_shapes = [tuple(s) for s in cost.params]
-        sizes = [math.prod(s) for s in cost.params]
-        report.params = sum(sizes)
-        report.learnable = sum(sizes[:len(sizes) - cost.stats])
-        for size, spec in zip(sizes, layer.param, strict=False):
-            key = spec.name
-            if key and key in self.seen_params:
-                report.shared += size
-            elif key:
-                self.seen_params.add(key)
-
-    def _accumulate(self, report: LayerReport) -> None:
+        # totals
         t = self.total
         if report.macs is None or report.ops is None or report.params is None:
             t.unknown.append(report.name)
         t.macs += report.macs or 0
         t.ops += report.ops or 0
-        t.params += (report.params or 0) - report.shared
-        t.learnable += (report.learnable or 0) - min(report.shared, report.learnable or 0)
-        in_place = {b.name for b in report.bottoms}
-        t.activations += sum(math.prod(b.shape) for b in report.tops
-                             if b.shape is not None and b.name not in in_place)
+        if report.params:
+            t.params += report.params - report.shared
+            t.learnable += (report.learnable or 0) - min(report.shared, report.learnable or 0)
+        # An in-place top is the bottom's blob, already counted.
+        t.activations += sum(n for name, n in zip(top_names, counts, strict=False)
+                             if n is not None and name not in bottom_names)
+        blobs = self.blobs
+        for name, shape in zip(top_names, tops, strict=False):
+            blobs[name] = shape
+
+    def _params(self, report: LayerReport, layer: Any, cost: LayerCost) -> None:
+        """Sizes of the layer's blobs; a blob named in a ParamSpec is counted once net-wide."""
+        params = cost.params or []
+        report.param_shapes = [tuple(s) for s in params]
+        sizes = [math.prod(s) for s in params]
+        report.params = sum(sizes)
+        report.learnable = sum(sizes[:len(sizes) - cost.stats])
+        specs = layer.param
+        if not specs:
+            return
+        for size, spec in zip(sizes, specs, strict=False):
+            key = spec.name
+            if key and key in self.seen_params:
+                report.shared += size
+            elif key:
+                self.seen_params.add(key)
 
     def _locate(self, err: ShapeError, layer: Any, index: int) -> ShapeError:
         """Attach the layer's name, type and position to a rule's bare message."""
@@ -295,9 +345,174 @@ class _Walk:
             self.warnings.append(f"param shape(s) from weights for {names}{more}: their input "
                                  "shapes are unknown (give them with --input-shape)")
         net = self.loaded.net
+        self.total.peak_activations, self.total.peak_layer = peak_activations(self.reports)
         return Analysis(net.name, self.loaded.source.filename, self.loaded.phase,
                         self.loaded.format, self.inputs, self.reports, self.total, breakdown,
-                        self.warnings)
+                        self.warnings, self.notes())
+
+    def notes(self) -> list[str]:
+        """What makes right figures mislead: batch, placeholder inputs, where unknowns start."""
+        notes = []
+        given = set(self.input_shapes)
+        declared = [b for b in self.inputs if b.name not in given and b.shape and len(b.shape) > 1]
+        if self.batch is None and declared and declared[0].shape[0] > 1:  # type: ignore[index]
+            n = declared[0].shape[0]  # type: ignore[index]
+            notes.append(f"figures are for batch {n} (input '{declared[0].name}' declares it); "
+                         "--batch 1 for per-image")
+        for b in declared:
+            if len(b.shape) == 4 and b.shape[2:] == (1, 1):  # type: ignore[arg-type,index]
+                notes.append(f"input '{b.name}' is {'x'.join(map(str, b.shape))}: a 1x1 "  # type: ignore[arg-type]
+                             "spatial size is usually a placeholder the runtime resizes; give "
+                             f"the real one with --input-shape {b.name}=N,C,H,W")
+        consumed = {b.name for r in self.reports for b in r.bottoms}
+        given = set(self.blob_shapes)
+        for r in self.reports:
+            # A Python layer modelled from its source (python_layers.KNOWN) has its setup()
+            # shape until the forward pass resizes it: the figures after it use that shape.
+            if r.data_dependent and r.bottoms and r.type == "Python":
+                held = [b for b in r.tops if b.shape is not None and b.name in consumed
+                        and b.name not in given]
+                if held:
+                    flags = " ".join(f"--blob-shape {b.name}=" + ",".join(
+                        ["N", *map(str, b.shape[1:])]) for b in held)  # type: ignore[index]
+                    notes.append(f"layer '{r.name}' ({r.type}) sizes its top(s) at run time; "
+                                 f"the figures after it use its setup shape "
+                                 f"({', '.join('x'.join(map(str, b.shape)) for b in held)}); "  # type: ignore[arg-type]
+                                 f"give the real one with {flags}")
+            if not r.bottoms or any(b.shape is None for b in r.bottoms):
+                continue
+            missing = [b.name for b in r.tops if b.shape is None and b.name in consumed]
+            if missing:
+                flags = " ".join(f"--blob-shape {m}=D0,D1,..." for m in missing)
+                notes.append(f"shapes are unknown from layer '{r.name}' ({r.type}) on: its "
+                             f"input shapes are known but not its top(s); give them with {flags}")
+        return notes
+
+
+def _check_blob(name: str, shape: Shape, count: int) -> None:
+    """Blob::Reshape's checks: positive dimensions, at most INT_MAX elements."""
+    if min(shape) <= 0:
+        raise ShapeError(f"top '{name}' would have non-positive dimensions {list(shape)}")
+    raise ShapeError(f"top '{name}' {'x'.join(map(str, shape))} has {count:,} elements; Caffe "
+                     f"refuses blobs over INT_MAX ({INT_MAX:,}): \"blob size exceeds INT_MAX\"")
+
+
+def peak_activations(reports: list[LayerReport]) -> tuple[int, str | None]:
+    """Most blob elements alive at once, running the layers in order with buffer reuse.
+
+    A buffer is allocated when a layer first writes a blob and freed after the last layer that
+    reads it; an in-place top (top == bottom) writes into its bottom's buffer; blobs no layer
+    reads (the net's outputs) stay to the end. During a layer both its bottoms and its tops are
+    alive. This is what a deploy runtime that recycles memory needs; Caffe itself keeps every
+    blob, which is the activations sum. Unknown shapes count 0 (see Totals.unknown).
+    """
+    size: dict[int, int] = {}  # buffer id -> elements
+    current: dict[str, int] = {}  # blob name -> buffer it lives in now
+    last: dict[int, int] = {}  # buffer id -> last layer index that touches it
+    first: dict[int, int] = {}
+    unread: set[int] = set()  # buffers whose latest contents no layer has read yet
+    for i, r in enumerate(reports):
+        for b in r.bottoms:
+            buf = current.get(b.name)
+            if buf is not None:
+                last[buf] = i
+                unread.discard(buf)
+        bottoms = {b.name for b in r.bottoms}
+        for b in r.tops:
+            buf = current.get(b.name) if b.name in bottoms else None
+            if buf is None:
+                buf = len(size)
+                size[buf] = 0
+                first[buf] = i
+                current[b.name] = buf
+            if b.shape is not None:
+                size[buf] = max(size[buf], math.prod(b.shape))
+            last[buf] = i
+            unread.add(buf)
+    end = len(reports) - 1
+    delta = [0] * (len(reports) + 1)
+    for buf, n in size.items():
+        # A buffer whose final contents no layer reads holds a net output: it stays.
+        stop = end if buf in unread else last[buf]
+        delta[first[buf]] += n
+        delta[stop + 1] -= n
+    peak, at, alive = 0, None, 0
+    for i in range(len(reports)):
+        alive += delta[i]
+        if alive > peak:
+            peak, at = alive, reports[i].name
+    return peak, at
+
+
+# -- plain-data view: the JSON document -------------------------------------------------------
+JSON_SCHEMA_VERSION = 1
+
+
+def share(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 4) if whole else None
+
+
+def weighted_params(a: Analysis) -> int:
+    return sum(k.params for k in a.breakdown if k.kind in WEIGHTED_KINDS)
+
+
+def to_dict(a: Analysis, flops: bool = False) -> dict[str, Any]:
+    weighted = weighted_params(a)
+    t = a.total
+    total: dict[str, Any] = {
+        "macs": t.macs, "ops": t.ops, "params": t.params, "learnable_params": t.learnable,
+        "activations": t.activations, "param_bytes": t.param_bytes,
+        "activation_bytes": t.activation_bytes, "peak_activations": t.peak_activations,
+        "peak_activation_bytes": t.peak_activation_bytes, "peak_layer": t.peak_layer,
+        "complete": not t.unknown,
+        "unknown_layers": list(t.unknown),
+    }
+    if flops:
+        total["flops"] = 2 * t.macs
+    return {
+        "dwsep_version": __version__,
+        "schema_version": JSON_SCHEMA_VERSION,
+        "net": a.net,
+        "file": a.filename,
+        "phase": a.phase,
+        "format": a.format,
+        "inputs": [{"name": b.name, "shape": _list(b.shape)} for b in a.inputs],
+        "layers": [_layer_dict(r, flops) for r in a.layers],
+        "total": total,
+        "breakdown": [
+            {"kind": k.kind, "layers": k.layers, "macs": k.macs,
+             "macs_share": share(k.macs, t.macs), "params": k.params,
+             "params_share": share(k.params, weighted) if k.kind in WEIGHTED_KINDS else None}
+            for k in a.breakdown
+        ],
+        "warnings": list(a.warnings),
+        "notes": list(a.notes),
+    }
+
+
+def _list(shape: Shape | None) -> list[int] | None:
+    return None if shape is None else list(shape)
+
+
+def _layer_dict(r: LayerReport, flops: bool) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "name": r.name, "type": r.type, "kind": r.kind, "line": r.line or None,
+        "bottoms": [b.name for b in r.bottoms],
+        "bottom_shapes": [_list(b.shape) for b in r.bottoms],
+        "tops": [{"name": b.name, "shape": _list(b.shape)} for b in r.tops],
+        "params": r.params, "learnable_params": r.learnable, "shared_params": r.shared,
+        "param_shapes": None if r.param_shapes is None else [list(s) for s in r.param_shapes],
+        "macs": r.macs, "ops": r.ops, "activations": r.activations,
+        "data_dependent": r.data_dependent,
+        "separable": None if r.separable is None else {
+            "macs": r.separable.macs, "params": r.separable.params,
+            "ratio": float(r.separable.ratio), "ratio_exact": str(r.separable.ratio)},
+    }
+    if flops:
+        d["flops"] = None if r.macs is None else 2 * r.macs
+    if r.error:
+        d["error"] = r.error
+    return d
 
 
 def incomplete(a: Analysis) -> list[str]:

@@ -16,6 +16,8 @@ from prototxt_tool import __version__
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "analyze": ("prototxt_tool.commands.analyze", "analyze",
                 "Per-layer shapes, MACs, params and memory of a net."),
+    "diff": ("prototxt_tool.commands.diff", "diff",
+             "Compare two nets: layers added, removed, changed; cost deltas."),
     "gen": ("prototxt_tool.commands.gen", "gen",
             "Generate a net (MobileNet v1/v2, ...) as prototxt."),
     "separate": ("prototxt_tool.commands.separate", "separate",

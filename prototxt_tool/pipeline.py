@@ -272,3 +272,35 @@ def origin_tree(tree: Any, origin: tuple[str, int]) -> Any:
     if field == "input":
         return tree
     return tree.nested(field, index)
+
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
+
+
+def collect_files(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Files to read (directories searched for *.prototxt) and one line per unusable path."""
+    files: list[str] = []
+    problems: list[str] = []
+    for path in paths:
+        p = Path(path)
+        if path == "-" or p.is_file():
+            files.append(path)
+        elif p.is_dir():
+            found = _prototxts(p)
+            if not found:
+                problems.append(f"{path}: no .prototxt files in this directory")
+            files.extend(found)
+        elif p.exists():
+            problems.append(f"{path}: not a regular file or directory")
+        else:
+            problems.append(f"{path}: no such file or directory")
+    return list(dict.fromkeys(files)), problems
+
+
+def _prototxts(root: Path) -> list[str]:
+    out = []
+    for f in sorted(root.rglob("*.prototxt")):
+        rel = f.relative_to(root).parts[:-1]
+        if f.is_file() and not any(part in SKIP_DIRS or part.startswith(".") for part in rel):
+            out.append(str(f))
+    return out

@@ -142,6 +142,11 @@ class ParseTree:
     def span(self) -> Span:
         return self._index.span(self._node[START], self._node[STOP])
 
+    @property
+    def line(self) -> int:
+        """span.line without locating the end too (the analyzer asks it of every layer)."""
+        return self._index.locate(self._node[START])[0]
+
     def fields(self) -> list[str]:
         """Names of the fields written in this message, in order of first appearance."""
         return list(self._records())

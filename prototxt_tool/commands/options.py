@@ -63,3 +63,18 @@ def strict_option(fn: F) -> F:
         help="Refuse fields dwsep's schema does not know (as BVLC Caffe does). By default "
              "such a field is skipped with a warning naming it and its fork, and the layers "
              "that depend on it are reported as unknown.")(fn)
+
+
+def report_options(fn: F) -> F:
+    """--format/-o/--flops, as analyze and diff report them."""
+    decorators = [
+        click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]),
+                     default="table", show_default=True, help="Output format."),
+        click.option("-o", "--output", metavar="FILE", default="-",
+                     help="Write to FILE (atomically) instead of stdout."),
+        click.option("--flops", is_flag=True,
+                     help="Report FLOPs = 2 x MACs (multiply and add counted apart)."),
+    ]
+    for deco in reversed(decorators):
+        fn = deco(fn)
+    return fn

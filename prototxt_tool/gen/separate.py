@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -20,6 +20,7 @@ from google.protobuf import text_format
 
 from prototxt_tool.errors import UsageError
 from prototxt_tool.escape import visible
+from prototxt_tool.many import Options
 from prototxt_tool.pipeline import Source
 
 Shape = tuple[int, ...]
@@ -70,20 +71,14 @@ class Selection:
     bn: bool = False  # BatchNorm + Scale + ReLU between the depthwise and pointwise convs
 
 
-@dataclass(frozen=True, slots=True)
-class NetState:
-    """Which layers of the net are analysed (Caffe's NetState) and the shapes it cannot know."""
-
-    phase: str = "TEST"
-    level: int = 0
-    stages: tuple[str, ...] = ()
-    input_shapes: Mapping[str, Shape] = field(default_factory=dict)
-    blob_shapes: Mapping[str, Shape] = field(default_factory=dict)
-    batch: int | None = None
+# Which layers of the net are analysed (Caffe's NetState) and the shapes it cannot know: the
+# options every command that analyzes a net takes (analyze, diff, many nets, separate).
+NetState = Options
+DEFAULT_STATE = NetState()
 
 
 def separate(source: Source, selection: Selection = Selection(),
-             state: NetState = NetState()) -> Separated:
+             state: NetState = DEFAULT_STATE) -> Separated:
     """Rewrite the net in `source`. Layers outside the analysed phase are copied unchanged."""
     from prototxt_tool import analysis, netstate, pipeline, upgrade
 

@@ -9,53 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from prototxt_tool.lint.config import config_for
 from prototxt_tool.lint.context import LintOptions
 from prototxt_tool.lint.engine import Finding, fails, lint_source
 from prototxt_tool.lint.registry import RuleInfo, all_rules, get_rule
+from prototxt_tool.pipeline import collect_files
 
 __all__ = ["Finding", "LintOptions", "LintResult", "RuleInfo", "all_rules", "collect_files",
            "fail_level", "fails", "get_rule", "lint_paths", "lint_source"]
-
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
-
 
 @dataclass
 class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     problems: list[str] = field(default_factory=list)  # unusable paths: exit code 2
-
-
-def collect_files(paths: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Files to lint (directories searched for *.prototxt) and one line per unusable path."""
-    files: list[str] = []
-    problems: list[str] = []
-    for path in paths:
-        p = Path(path)
-        if path == "-" or p.is_file():
-            files.append(path)
-        elif p.is_dir():
-            found = _prototxts(p)
-            if not found:
-                problems.append(f"{path}: no .prototxt files in this directory")
-            files.extend(found)
-        elif p.exists():
-            problems.append(f"{path}: not a regular file or directory")
-        else:
-            problems.append(f"{path}: no such file or directory")
-    return list(dict.fromkeys(files)), problems
-
-
-def _prototxts(root: Path) -> list[str]:
-    out = []
-    for f in sorted(root.rglob("*.prototxt")):
-        rel = f.relative_to(root).parts[:-1]
-        if f.is_file() and not any(part in SKIP_DIRS or part.startswith(".") for part in rel):
-            out.append(str(f))
-    return out
 
 
 def lint_paths(paths: Sequence[str], options: LintOptions | None = None,

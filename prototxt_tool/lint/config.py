@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from prototxt_tool.budgets import NO_BUDGETS, Budgets, parse_bytes, parse_count
 from prototxt_tool.errors import UsageError
 
 if sys.version_info >= (3, 11):
@@ -22,7 +23,8 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 FAIL_LEVELS = ("error", "warning", "info")
-KEYS = {"select", "extend-select", "ignore", "fail-on", "target"}
+KEYS = {"select", "extend-select", "ignore", "fail-on", "target", "max-macs", "max-params",
+        "max-memory"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,7 @@ class LintConfig:
     fail_on: str | None = None
     target: tuple[str, ...] = ()  # deployment targets (prototxt_tool/targets) for the T rules
     origin: str = "defaults"
+    budgets: Budgets = NO_BUDGETS  # max-macs / max-params / max-memory, used by analyze
 
     def enabled(self, code: str) -> bool:
         chosen = _best(code, (*self.select, *self.extend_select))
@@ -131,6 +134,10 @@ def _from_table(table: Any, origin: str) -> LintConfig:
         fail_on=fail_on,
         target=_targets(norm.get("target", []), origin),
         origin=origin,
+        budgets=Budgets(*(None if norm.get(k) is None else parse(norm[k], f"{origin}: {k}")
+                          for k, parse in (("max-macs", parse_count),
+                                           ("max-params", parse_count),
+                                           ("max-memory", parse_bytes))), origin=origin),
     )
     return cfg
 

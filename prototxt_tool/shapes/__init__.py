@@ -56,6 +56,12 @@ class LayerContext:
     bottoms: list[Shape | None]
     # Shapes forced from the command line (--input-shape/--blob-shape), by top name.
     overrides: dict[str, Shape] = field(default_factory=dict)
+    top_count: int = -1  # len(layer.top) when the caller has it already (-1: read it)
+
+    @property
+    def tops(self) -> int:
+        """How many tops the layer has (read from the message only if not given)."""
+        return self.top_count if self.top_count >= 0 else len(self.layer.top)
 
     @property
     def name(self) -> str:

@@ -81,7 +81,7 @@ def blob_counts(ctx: LayerContext, bottoms: tuple[int, int | None],
                 tops: tuple[int, int | None]) -> None:
     """Layer::CheckBlobCounts: the (min, max) number of bottoms and tops a type accepts."""
     for what, have, (lo, hi) in (("bottom", len(ctx.bottoms), bottoms),
-                                 ("top", len(ctx.layer.top), tops)):
+                                 ("top", ctx.tops, tops)):
         if lo == hi and have != lo:
             raise ShapeError(f"takes exactly {lo} {what} blob(s), has {have}")
         if have < lo:

@@ -56,12 +56,30 @@ def _per_axis(param: Any, name: str, h: str, w: str, spatial: int,
     return [values[0] if len(values) == 1 else values[i] for i in range(spatial)]
 
 
+_GEOMETRY: dict[tuple[bytes, int], ConvGeometry] = {}
+
+
 def conv_geometry(param: Any, spatial: int) -> ConvGeometry:
     """Kernel/stride/pad/dilation of a ConvolutionParameter for `spatial` spatial axes.
 
     Mirrors BaseConvolutionLayer::LayerSetUp, including its checks (kernel and stride must be
     positive; dilation has no _h/_w form and is not checked, as in Caffe).
+
+    Reading a dozen fields through protobuf's Python wrappers costs far more than serializing
+    the message once, and real nets repeat the same convolution parameters many times (a
+    ResNet stage, a 10,000-layer chain): the result is kept per serialized parameter message.
+    Only geometries that passed the checks are kept, so errors are raised every time.
     """
+    key = (param.SerializeToString(), spatial)
+    geo = _GEOMETRY.get(key)
+    if geo is None:
+        if len(_GEOMETRY) > 10_000:  # many nets in one process: stay small
+            _GEOMETRY.clear()
+        geo = _GEOMETRY[key] = _conv_geometry(param, spatial)
+    return geo
+
+
+def _conv_geometry(param: Any, spatial: int) -> ConvGeometry:
     kernel = _per_axis(param, "kernel_size", "kernel_h", "kernel_w", spatial, None)
     if any(k <= 0 for k in kernel):
         raise ShapeError(f"kernel dimensions must be positive, got {kernel}")
