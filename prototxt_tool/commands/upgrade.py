@@ -22,6 +22,7 @@ Caffe drops, the Input layer made from input/input_dim) are printed on stderr.
 Examples:
   dwsep upgrade old_deploy.prototxt > deploy.prototxt
   dwsep upgrade old_deploy.prototxt -o deploy.prototxt
+  dwsep upgrade deploy.prototxt -o deploy.prototxt     in place (the one -o allowed onto its input)
 """
 
 
