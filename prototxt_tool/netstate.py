@@ -56,9 +56,14 @@ def state_meets_rule(state: Any, rule: Any) -> bool:
     return not any(stage in stages for stage in rule.not_stage)
 
 
+def mixes_rules(layer: Any) -> bool:
+    """Include and exclude rules together, which Caffe's FilterNet refuses."""
+    return len(layer.include) > 0 and len(layer.exclude) > 0
+
+
 def layer_included(state: Any, layer: Any) -> bool:
     """No include rules: kept unless an exclude rule matches; else kept if an include does."""
-    if len(layer.include) > 0 and len(layer.exclude) > 0:
+    if mixes_rules(layer):
         raise NetError("has both include and exclude rules; Caffe accepts one kind only "
                        "(\"Specify either include rules or exclude rules; not both\")",
                        layer=layer.name, layer_type=layer.type or None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prototxt_tool.errors import ParseError, SolverGiven, UpgradeError, UsageError
+from prototxt_tool.errors import NetError, ParseError, SolverGiven, UpgradeError, UsageError
 
 
 @dataclass(slots=True)
@@ -221,7 +221,15 @@ def select_phase(parsed: UpgradedNet, phase: str = "TEST", level: int = 0,
 
     up = parsed.upgraded
     phase = phase.upper()
-    kept = netstate.filter_net(up.net, phase=phase, level=level, stages=stages)
+    try:
+        kept = netstate.filter_net(up.net, phase=phase, level=level, stages=stages)
+    except NetError as err:  # include + exclude: at the first layer that mixes them
+        bad = next(i for i, layer in enumerate(up.net.layer) if netstate.mixes_rules(layer))
+        tree = origin_tree(parsed.tree, up.origins[bad])
+        span = (tree.location("exclude") or tree.span) if tree is not None else None
+        err.filename = parsed.source.filename
+        err.line, err.column = (span.line, span.column) if span is not None else (0, 0)
+        raise
     net = up.net
     if len(kept) != len(net.layer):
         net = type(up.net)()

@@ -99,3 +99,11 @@ def test_v0_upgrade_error_names_the_layer_and_its_place(tmp_path: Path) -> None:
     code, _, err = invoke("analyze", net)
     assert code == 2
     assert err.startswith(f"{net}:7:1: layer 'b': unknown V0 layer type 'no_such'")
+
+
+def test_include_and_exclude_error_has_a_position(tmp_path: Path) -> None:
+    net = write(tmp_path, 'layer { name: "d" type: "Input" top: "x" input_param { shape { dim: 1 '
+                '} }\n  include { phase: TEST }\n  exclude { phase: TRAIN } }\n')
+    code, _, err = invoke("analyze", net)
+    assert code == 2 and err.startswith(f"{net}:3:3: layer 'd' (Input): has both include and "
+                                        "exclude rules")
