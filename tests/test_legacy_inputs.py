@@ -18,6 +18,9 @@ from prototxt_tool.cli import COMMANDS
 from prototxt_tool.commands import build_cli
 
 RELU = 'layer { name: "r" type: "ReLU" bottom: "data" top: "r" }\n'
+# A V0 net: legacy input fields and one `layers` entry with a nested V0 `layer` (lines 1-6).
+V0_HEAD = ('input: "x"\ninput_dim: 1\ninput_dim: 1\ninput_dim: 1\ninput_dim: 1\n'
+           'layers { layer { name: "a" type: "relu" } bottom: "x" top: "y" }\n')
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -82,8 +85,7 @@ def test_v1_layers_mixed_with_layer(tmp_path: Path) -> None:
 
 
 def test_v0_layers_mixed_with_layer(tmp_path: Path) -> None:
-    net = write(tmp_path, 'input: "x"\ninput_dim: 1\ninput_dim: 1\ninput_dim: 1\ninput_dim: 1\n'
-                'layers { layer { name: "a" type: "relu" } bottom: "x" top: "y" }\n'
+    net = write(tmp_path, V0_HEAD +
                 'layer { name: "r" type: "ReLU" bottom: "y" top: "r" }\n')
     code, _, err = invoke("upgrade", net)
     assert code == 2
@@ -93,8 +95,7 @@ def test_v0_layers_mixed_with_layer(tmp_path: Path) -> None:
 
 
 def test_v0_upgrade_error_names_the_layer_and_its_place(tmp_path: Path) -> None:
-    net = write(tmp_path, 'input: "x"\ninput_dim: 1\ninput_dim: 1\ninput_dim: 1\ninput_dim: 1\n'
-                'layers { layer { name: "a" type: "relu" } bottom: "x" top: "y" }\n'
+    net = write(tmp_path, V0_HEAD +
                 'layers { layer { name: "b" type: "no_such" } bottom: "y" top: "z" }\n')
     code, _, err = invoke("analyze", net)
     assert code == 2
