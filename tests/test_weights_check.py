@@ -187,3 +187,20 @@ def test_model_values_are_read_in_place(tmp_path: Path) -> None:
     conv = next(r for r in model.layers if r.name == "conv1")
     want = np.array(proto.layer[1].blobs[0].data, dtype=np.float32).reshape(4, 3, 3, 3)
     assert np.array_equal(model.array(conv.blobs[0]), want)
+
+
+def test_v1_weights_are_checked_as_upgraded(tmp_path: Path) -> None:
+    from prototxt_tool import caffe_pb2
+
+    net = caffe_pb2.NetParameter(name="old")
+    layer = net.layers.add(name="conv1", type=caffe_pb2.V1LayerParameter.CONVOLUTION)
+    layer.blobs.add(num=4, channels=3, height=3, width=3).data.extend([0.0] * 108)
+    layer.blobs.add(num=1, channels=1, height=1, width=4).data.extend([0.0] * 4)
+    for name in ("bn1", "scale1", "fc"):
+        src = next(x for x in model_proto(NET).layer if x.name == name)
+        net.layer.add().CopyFrom(src)
+    code, found = check(tmp_path, NET, net)
+    assert (code, found) == (0, [])
+    layer.blobs[1].width = 5
+    code, found = check(tmp_path, NET, net)
+    assert codes(found) == [("W002", "conv1", LINE["conv1"])]

@@ -126,3 +126,12 @@ def test_non_caffe_binary_is_one_line(tmp_path: Path) -> None:
     text = write(tmp_path / "latin1.prototxt", 'name: "caf\xe9"\n'.encode("latin-1"))
     code, _, err = run("analyze", text)
     assert code == 2 and "not valid UTF-8" in err
+
+
+def test_names_that_are_not_utf8_are_refused(tmp_path: Path) -> None:
+    from prototxt_tool.weights.wire import len_field
+
+    layer = len_field(1, 2) + b"\xff\xfe"  # LayerParameter.name, not UTF-8
+    path = write(tmp_path / "bad.caffemodel", len_field(100, len(layer)) + layer)
+    code, _, err = run("analyze", path)
+    assert code == 2 and err.count("\n") == 1 and "not UTF-8 text" in err

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prototxt_tool.shapes._util import fmt, shape_equals
-from prototxt_tool.weights.model import Model, StoredBlob, blob_info
+from prototxt_tool.weights.model import Model, StoredBlob
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +75,10 @@ def compare(model: Model, net: Any, param_shapes: list[Any], phase: str,
 
 
 def _records(model: Model) -> dict[str, list[StoredBlob]]:
-    """Name -> blobs of the last record of that name (each record overwrites the previous),
-    after the V0/V1 upgrade CopyTrainedLayersFromBinaryProto applies."""
-    from prototxt_tool.weights.netview import upgraded_model
-
-    if model.format == "V2":
-        return {rec.name: rec.blobs for rec in model.layers}
-    up = upgraded_model(model).upgraded.net
-    return {layer.name: [blob_info(b) for b in layer.blobs] for layer in up.layer}
+    """Name -> blobs of the last record of that name (each record overwrites the previous).
+    CopyTrainedLayersFromBinaryProto upgrades a V0/V1 file first, which keeps layer names
+    and blobs as they are."""
+    return {rec.name: rec.blobs for rec in model.layers}
 
 
 def _layer(model: Model, i: int, layer: Any, want: list[Any],
@@ -107,8 +103,9 @@ def _layer(model: Model, i: int, layer: Any, want: list[Any],
             yield WeightIssue("W003", name, f"param {j} of layer '{name}' holds {blob.values} "
                               f"values, its shape {fmt(blob.shape)} needs "
                               f"{math.prod(blob.shape)} (corrupt or cut weights)", i)
-    if layer.type == "BatchNorm" and len(blobs) == 3 and blobs[2].values == 1:
-        factor = float(model.array(blobs[2]).reshape(-1)[0]) if model.format == "V2" else 1.0
+    if layer.type == "BatchNorm" and len(blobs) == 3 and blobs[2].values == 1 == math.prod(
+            blobs[2].shape):
+        factor = float(model.array(blobs[2]).reshape(-1)[0])
         if factor == 0:
             yield WeightIssue("W006", name, f"BatchNorm '{name}' has a moving-average factor "
                               "(blob 2) of 0: Caffe then uses mean 0 and variance 0, and the "

@@ -147,12 +147,12 @@ def fold_weights(model: Model, loaded: LoadedNet, folds: Sequence[Fold]) -> dict
         target, bn = layers[fold.target], layers[fold.bn]
         rec_t = _record(model, index, target, loaded)
         rec_bn = _record(model, index, bn, loaded)
+        has_bias = _bias_term(target)
+        _need(loaded, target, len(rec_t.blobs) == 1 + has_bias and len(rec_t.blobs[0].shape) > 1,
+              f"its weights have {len(rec_t.blobs)} blob(s), the layer {1 + has_bias}")
         w_blob = rec_t.blobs[0]
         weights = model.array(w_blob)
         n = weights.shape[1] if _transposed(target) else weights.shape[0]
-        has_bias = _bias_term(target)
-        _need(loaded, target, len(rec_t.blobs) == 1 + has_bias,
-              f"the weights have {len(rec_t.blobs)} blobs, the layer {1 + has_bias}")
         bias = model.array(rec_t.blobs[1]).reshape(-1) if has_bias else np.zeros(n)
         _need(loaded, bn, len(rec_bn.blobs) == 3 and all(
             math.prod(b.shape) == c for b, c in zip(rec_bn.blobs, (n, n, 1), strict=True)),

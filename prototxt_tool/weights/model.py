@@ -49,9 +49,6 @@ class StoredBlob:
     chunks: list[tuple[int, int]] = field(default_factory=list)  # packed payloads (offset, bytes)
     unpacked: bool = False  # values written one tag each (legal, rare): parsed with protobuf
 
-    def shape_text(self) -> str:
-        return "x".join(str(d) for d in self.shape) or "scalar"
-
 
 @dataclass(slots=True)
 class StoredLayer:
@@ -66,6 +63,9 @@ class StoredLayer:
 
     @property
     def name(self) -> str:
+        """The layer's name; a V0 record keeps it in its nested V0 layer."""
+        if self.field == LAYERS and not self.param.name and self.param.HasField("layer"):
+            return str(self.param.layer.name)
         return str(self.param.name)
 
 
@@ -146,6 +146,8 @@ def looks_like_model(data: Any) -> bool:
 def open_model(path: str, data: bytes | None = None) -> Model:
     """Open a .caffemodel ('-' reads stdin); every failure is one WeightsError line."""
     if data is None and path == "-":
+        if sys.stdin is None:  # started with file descriptor 0 closed
+            raise WeightsError("<stdin>: standard input is closed")
         data = sys.stdin.buffer.read()
     buf: Any = data
     if buf is None:
@@ -212,6 +214,8 @@ def _index(path: str, buf: Any) -> Model:
         header.ParseFromString(b"".join(header_parts))
     except DecodeError:
         raise wire.WireError("the net's own fields do not parse", 0) from None
+    if not all(isinstance(n, str) for n in (header.name, *header.input)):
+        raise wire.WireError("the net's name or inputs are not UTF-8 text", 0)
     return Model(path, buf, header, layers, segments, size)
 
 
@@ -231,9 +235,21 @@ def _layer(buf: Any, f: wire.Field) -> StoredLayer:
             kept.append(bytes(buf[g.start:g.end]))
     param = (caffe_pb2.LayerParameter if v2 else caffe_pb2.V1LayerParameter)()
     param.ParseFromString(b"".join(kept))
+    _check_text(param, f.start)
     if nested_v0:  # V0: the blobs live in the nested V0LayerParameter, already parsed
         blobs = [blob_info(b) for b in param.layer.blobs]
     return StoredLayer(f.number, f.start, f.body, f.end, param, blobs)
+
+
+def _check_text(param: Any, offset: int) -> None:
+    """protobuf hands out a string field holding invalid UTF-8 as bytes; text format never
+    does. The names every command prints and matches must be text."""
+    names = [param.name, *param.bottom, *param.top, *(p.name for p in param.param)]
+    if param.DESCRIPTOR.fields_by_name["type"].type == param.DESCRIPTOR.fields_by_name[
+            "name"].type:
+        names.append(param.type)
+    if not all(isinstance(n, str) for n in names):
+        raise wire.WireError("a layer's name, type, bottom or top is not UTF-8 text", offset)
 
 
 def _blob(buf: Any, start: int, end: int) -> StoredBlob:
