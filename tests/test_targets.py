@@ -151,6 +151,21 @@ def test_fork_field_table_matches_the_schema_doc() -> None:
         assert last in schema, path
 
 
+def test_fields_dwsep_skipped_are_judged_too() -> None:
+    text = """layer { name: "data" type: "Input" top: "data"
+  input_param { shape { dim: 1 dim: 8 dim: 16 dim: 16 } } }
+layer { name: "pool1" type: "Pooling" bottom: "data" top: "pool1"
+  pooling_param { pool: MAX kernel_size: 3 stride: 2 pad_type: 1 } }
+layer { name: "yolo" type: "Yolov3DetectionOutput" bottom: "pool1" top: "det"
+  yolov3_detection_output_param { num_classes: 2 } }
+"""
+    found = t_findings("sk.prototxt", "ncnn", "bvlc", text=text)
+    t004 = sorted((f.line, f.column, f.message.split("not in ")[-1][:12]) for f in found
+                  if f.code == "T004")
+    assert t004 == [(4, 54, "bvlc's caffe"), (4, 54, "ncnn's caffe")]  # ncnn reads the yolo's
+    assert [f.layer for f in found if f.code == "T001"] == ["yolo"]  # bvlc lacks the type
+
+
 def test_messages_name_target_source_and_allowed_values() -> None:
     (f,) = t_findings(REPO / "tests" / "fixtures" / "lint" / "T001.prototxt", "mnn")
     assert f.message == ("layer 'conv2_1/dw' (ConvolutionDepthwise): not supported by mnn "

@@ -144,6 +144,22 @@ def _judge(profile: Profile, i: int, layer: Any, legacy: bool) -> list[Violation
     return out
 
 
+def skipped_field(profile: Profile, i: int, layer: Any, path: str) -> Violation | None:
+    """T004 for a field dwsep's own schema lacks (tolerant reading skipped it; P002 reports
+    it too), at `path` inside layer i. A `*_param` directly in a layer whose type the target
+    converts is taken to be in its proto (it reads that type's parameters); a field nested in
+    a parameter message is a fork addition the target's BVLC-based proto lacks unless the
+    profile lists it. A layer the target does not take at all is T001's."""
+    if not profile.supports(layer.type) or path in profile.fork_fields:
+        return None
+    if "." not in path:
+        return None
+    v = _v(profile, "fork", f"layer '{layer.name}' ({layer.type}): fork field {path} (not in "
+           f"dwsep's schema either) is not in {profile.name}'s caffe.proto; see {profile.doc}",
+           i, None)
+    return replace(v, layer_type=str(layer.type))
+
+
 def _v(profile: Profile, kind: str, message: str, layer: int | None = None,
        path: str | None = None, layer_type: str = "") -> Violation:
     detail = message.split("): ", 1)[1] if layer is not None else message

@@ -30,6 +30,8 @@ def target_issues(ctx: LintContext, code: str) -> Iterator[Issue]:
             params = [layer.param for layer in layers]
             legacy = [layer.origin[0] == "input" for layer in layers]
             done[name] = check_net(load(name), ctx.format, params, legacy)
+        if code == "T004":
+            yield from _skipped(ctx, name)
         for v in done[name]:
             if v.code != code:
                 continue
@@ -41,3 +43,24 @@ def target_issues(ctx: LintContext, code: str) -> Iterator[Issue]:
             # V0 keeps a layer's fields one level down, in `layer { ... }`
             paths = [f"layer.{f}" if ctx.format == "V0" else f for f in v.fields()]
             yield Issue(layer.where(*paths), v.message, layer.name, key=v.target)
+
+
+def _skipped(ctx: LintContext, name: str) -> Iterator[Issue]:
+    """T004 for the fields tolerant reading skipped, placed where each is written."""
+    from prototxt_tool.targets import load
+    from prototxt_tool.targets.check import skipped_field
+
+    where = {layer.origin: i for i, layer in enumerate(ctx.layers)}
+    for unknown in ctx.skipped:
+        head, _, rest = unknown.path.partition(".")
+        if not rest or not head.endswith("]") or "[" not in head:
+            continue
+        block, _, number = head[:-1].partition("[")
+        i = where.get((block, int(number)))
+        if i is None:
+            continue
+        layer = ctx.layers[i]
+        path = rest.partition(".")[2] if ctx.format == "V0" and rest.startswith("layer.") else rest
+        v = skipped_field(load(name), i, layer.param, path)
+        if v is not None:
+            yield Issue(unknown.span, v.message, layer.name, key=name)
