@@ -162,3 +162,11 @@ def test_unknown_python_module_stays_unknown() -> None:
 def test_mish() -> None:
     cost = run('type: "Mish" top: "m"', (1, 32, 8, 8))
     assert cost.tops == [(1, 32, 8, 8)] and cost.ops == 5 * 32 * 64
+
+
+def test_ctc_greedy_decoder() -> None:
+    cost = run('type: "CTCGreedyDecoder" top: "r"', (40, 2, 5990))
+    assert cost.tops == [(2, 40, 1, 1)] and cost.data_dependent and cost.params == []
+    acc = run('type: "CTCGreedyDecoder" top: "acc"', (40, 2, 5990), (2, 40))
+    assert acc.tops == [(1, 2, 1, 1)]
+    fails('type: "CTCGreedyDecoder" top: "r"', (40, 5990), match="3 axes")

@@ -76,3 +76,22 @@ def lstm(ctx: LayerContext) -> LayerCost:
     top = (steps, streams, hidden)
     return LayerCost(tops=[top], params=params, macs=steps * streams * g * (inputs + hidden),
                      ops=math.prod(top) * 13, kind="other")
+
+
+@register("CTCGreedyDecoder")
+def ctc_greedy_decoder(ctx: LayerContext) -> LayerCost:
+    """senlinuc/caffe_ocr src/caffe/layers/ctc_decoder_layer.cpp: best path per time step.
+
+    Bottom 0: probabilities [T, N, C]. With one bottom and one top the top is the decoded
+    sequences [N, T, 1, 1]; with a second bottom (labels) and one top, the accuracy
+    [1, 2, 1, 1]. Where each sequence ends depends on the data, so its ops are unknown.
+    """
+    blob_counts(ctx, bottoms=(1, 3), tops=(1, 3))
+    probs = ctx.bottom(0)
+    if len(probs) < 3:
+        raise ShapeError(f"CTCGreedyDecoder input {fmt(probs)} needs 3 axes (T, N, C)")
+    steps, streams = probs[0], probs[1]
+    accuracy = len(ctx.bottoms) == 2 and len(ctx.layer.top) == 1
+    tops: list[Shape | None] = [(1, 2, 1, 1) if accuracy else (streams, steps, 1, 1)]
+    tops += [None] * (len(ctx.layer.top) - 1)  # scores / accuracy of the other layouts
+    return LayerCost(tops=tops, ops=None, kind="other", data_dependent=True)
