@@ -20,6 +20,7 @@ from prototxt_tool.errors import InputShapeNeeded, ShapeError, UsageError
 from prototxt_tool.pipeline import LoadedNet
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, UnknownShape, rule_for
 from prototxt_tool.shapes._util import blob_is_legacy, blob_proto_shape, fmt, shape_equals
+from prototxt_tool.shapes.loss import AUTO_TOP, AUTO_TOP_TYPES
 
 BYTES_PER_VALUE = 4  # float32, what Caffe stores blobs and weights in
 INT_MAX = 2**31 - 1  # Blob::Reshape: "blob size exceeds INT_MAX" (caffe/src/caffe/blob.cpp)
@@ -170,6 +171,11 @@ class _Walk:
     # values; the element count of each top is computed once and reused.
     def layer(self, index: int, layer: Any) -> None:
         tree = self.loaded.layer_trees[index]
+        auto = not layer.top and layer.type in AUTO_TOP_TYPES
+        if auto:  # Caffe's LossLayer::AutoTopBlobs: the loss still gets its top
+            layer = type(layer)()
+            layer.CopyFrom(self.loaded.net.layer[index])
+            layer.top.append(AUTO_TOP)
         top_names = list(layer.top)
         bottom_names = list(layer.bottom)
         report = LayerReport(layer.name, layer.type, "other", [], [], [], 0, 0, 0, None, None,
@@ -187,6 +193,8 @@ class _Walk:
             report.error = None if isinstance(err, InputShapeNeeded) else str(err.message)
             cost = LayerCost(tops=[None] * len(top_names), params=None, macs=None, ops=None)
         self._record(report, layer, cost, top_names, bottom_names)
+        if auto:  # AppendTop without available_blobs: no later layer can take it as a bottom
+            self.blobs.pop(AUTO_TOP, None)
 
     def _bottom(self, name: str) -> Shape | None:
         if name not in self.blobs:

@@ -7,6 +7,7 @@ statically: nothing a net names (data sources, mean files, Python modules) is ev
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -134,7 +135,14 @@ def read_errors(path: str) -> Iterator[None]:
 
 
 def decode(data: bytes, name: str) -> str:
-    """Text format is UTF-8; binary files (a .caffemodel passed by mistake) are refused early."""
+    """Text format is UTF-8; binary files (a .caffemodel passed by mistake) are refused early.
+
+    Bytes that are not UTF-8 (GBK-encoded Chinese comments are common) are kept as lone
+    surrogates (Python's surrogateescape), one character per byte: Caffe's C++ tokenizer reads
+    bytes, so such a file loads when they sit in a comment or a string, and the parser
+    accepts them there too (see textformat); anywhere else they are a syntax error at their
+    position.
+    """
     if not data.strip():
         raise UsageError(f"{name}: file is empty")
     if b"\x00" in data[:SNIFF]:
@@ -142,11 +150,18 @@ def decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise BinaryInput(
-            f"{name}:{line}: not valid UTF-8 text (byte 0x{data[err.start]:02x} at offset "
-            f"{err.start}); is this a binary file?", name, data[:SNIFF], data
-        ) from None
+        if _BINARY_BYTES.search(data, 0, SNIFF):  # control bytes: a binary protobuf
+            line = data.count(b"\n", 0, err.start) + 1
+            raise BinaryInput(
+                f"{name}:{line}: not valid UTF-8 text (byte 0x{data[err.start]:02x} at offset "
+                f"{err.start}); is this a binary file?", name, data[:SNIFF], data
+            ) from None
+        return data.decode("utf-8", "surrogateescape")
+
+
+# Bytes no text file holds (C0 controls but tab, newlines, form feed, vertical tab, escape):
+# binary protobuf is full of them (field tags 0x08, 0x12, 0x1a, ...).
+_BINARY_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 def parse_net(source: Source, skipped: list[Any] | None = None) -> tuple[Any, Any]:

@@ -556,7 +556,7 @@ def _unescape(body: str) -> bytes:
     reference implementation is already in our dependency.
     """
     if "\\" not in body:
-        return body.encode("utf-8")
+        return body.encode("utf-8", "surrogateescape")  # raw non-UTF-8 bytes of the file
     from google.protobuf import text_encoding
 
     with warnings.catch_warnings():
@@ -642,6 +642,10 @@ def _build_table(desc: Descriptor) -> dict[str, _Entry]:
 #   reading "," / "]" after an element of `[{...}, {...}]`, or storing a map entry.
 # seen: names of the singular fields already given (protobuf's "should not have multiple").
 _Frame = list[Any]
+
+
+# A byte of the file that is not UTF-8, as pipeline.decode keeps it (surrogateescape).
+_RAW_BYTES = re.compile("[\udc80-\udcff]")
 
 
 def _utf8_ok(value: str) -> bool:
@@ -908,6 +912,7 @@ class _Parser:
 
     def _string(self, cur: _Cursor, fd: FieldDescriptor) -> str | bytes:
         """One or more adjacent quoted tokens, concatenated, then (string fields) UTF-8."""
+        start = cur.start
         pieces = []
         while True:
             tok = cur.tok
@@ -929,6 +934,10 @@ class _Parser:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as err:
+            if _RAW_BYTES.search(self.text, start, cur.prev_end):
+                # Non-UTF-8 bytes written as such in the file (GBK names): Caffe's proto2
+                # parser only logs them. Kept distinct and visible as \xNN escapes.
+                return data.decode("utf-8", "backslashreplace")
             raise self._error(cur.start, f'field "{fd.name}" (string): not valid UTF-8: {err}'
                               ) from None
 

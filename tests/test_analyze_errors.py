@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -108,12 +109,24 @@ def test_unusable_paths(tmp_path: Path, make, words: str) -> None:
     (b"  \n\n", "empty"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
     (bytes(range(256)) * 4, "binary"),
-    (b'name: "caf\xe9"\n', "UTF-8"),
 ])
 def test_unreadable_content(tmp_path: Path, data: bytes, words: str) -> None:
     code, out, err = run_text(tmp_path, data)
     assert code == 2 and out == ""
     assert words in one_line(err)
+
+
+def test_non_utf8_bytes_as_caffe_reads_them(tmp_path: Path) -> None:
+    """Caffe's tokenizer reads bytes: GBK in a comment or a string loads; elsewhere it is a
+    syntax error at its position (lines stay right)."""
+    net = HEAD.encode() + (b'# \xd6\xd0\xce\xc4\n'
+                           b'layer { name: "r\xe9" type: "ReLU" bottom: "data" top: "r" }\n')
+    code, out, err = run_text(tmp_path, net, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["layers"][1]["name"] == "r\\xe9"  # kept distinct, visible
+    code, out, err = run_text(tmp_path, HEAD.encode() + b"\n\n\xe9 layer { }\n", "--strict")
+    assert code == 2 and out == ""
+    assert one_line(err).startswith(str(tmp_path / "net.prototxt") + ":6:1: ")
 
 
 def test_unknown_input_shape_name(tmp_path: Path) -> None:

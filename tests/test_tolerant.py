@@ -157,3 +157,17 @@ def test_neutral_fork_field_keeps_figures() -> None:
     code, out, err = invoke("analyze", "-", "--format", "json", stdin=net)
     assert code == 0 and "intel/caffe" in err
     assert json.loads(out)["layers"] == json.loads(exact)["layers"]
+
+
+def test_loss_without_top_gets_caffes_automatic_top() -> None:
+    net = ('layer { name: "data" type: "Input" top: "data" top: "label"\n'
+           '  input_param { shape { dim: 2 dim: 10 } shape { dim: 2 } } }\n'
+           'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "data" bottom: "label" }\n')
+    code, out, err = invoke("analyze", "-", "--format", "json", stdin=net)
+    assert code == 0, err
+    loss = json.loads(out)["layers"][1]
+    assert loss["tops"] == [{"name": "(automatic)", "shape": []}] and loss["ops"] == 80
+    # no later layer may take it as a bottom, as in Caffe's Net::Init
+    code, _, err = invoke("analyze", "-", stdin=net + 'layer { name: "r" type: "ReLU" '
+                          'bottom: "(automatic)" top: "r" }\n')
+    assert code == 2 and "bottom '(automatic)' is not produced" in err
