@@ -266,3 +266,56 @@ def test_list_rules_and_rule_doc() -> None:
         assert part in out
     code, _, err = run("rule", "Z999")
     assert code == 2 and "unknown rule 'Z999'" in err
+
+
+def test_unknown_selector_names_the_flag(tmp_path: Path) -> None:
+    path = write(tmp_path, "m.prototxt", MIXED)
+    for flag in ("--select", "--extend-select", "--ignore"):
+        code, out, err = run("lint", flag, "X999", path)
+        assert (code, out) == (2, "")
+        assert err == (f"dwsep: error: {flag}: unknown rule code or prefix 'X999' "
+                       "(see dwsep lint --list-rules)\n")
+
+
+def test_comment_above_a_layer_covers_the_layer(tmp_path: Path) -> None:
+    # The finding sits on the `bottom: "label"` line, two lines below the comment.
+    acc = ('layer {\n  name: "acc" type: "Accuracy"\n  bottom: "data" bottom: "label"\n'
+           '  top: "acc"\n}\n')
+    base = MIXED[:MIXED.index('layer { name: "acc"')]
+    for directive in ("disable", "disable-next-line"):
+        text = base + f"# dwsep: {directive}=G002\n" + acc
+        assert codes_of(text, tmp_path) == [("D007", 3)], directive
+
+
+def test_disable_next_line(tmp_path: Path) -> None:
+    text = MIXED.replace('layer { name: "acc"', '# dwsep: disable-next-line=G002\n'
+                         'layer { name: "acc"')
+    assert codes_of(text, tmp_path) == [("D007", 3)]
+    # After a field it still means the next line, not its own.
+    text = MIXED.replace('layer { name: "relu1" type: "ReLU" bottom: "data" top: "data" }',
+                         'layer { name: "relu1" type: "ReLU" bottom: "data" top: "data" }'
+                         '  # dwsep: disable-next-line=G002')
+    assert codes_of(text, tmp_path) == [("D007", 3)]
+    text = "# dwsep: disable-next-line=G002\n\n# another comment\n" + MIXED
+    assert ("L001", 1) in codes_of(text, tmp_path)
+
+
+def test_input_shape_leaves_declared_inputs_alone(tmp_path: Path) -> None:
+    # A folder linted with one --input-shape: the Input-declared net keeps its 8x8 (clean),
+    # the Data-fed net gets the flag's shape (and its real shape error).
+    declared = write(tmp_path, "declared.prototxt", GOOD.replace(
+        'layer { name: "relu1"',
+        'layer { name: "p" type: "Pooling" bottom: "data" top: "p"\n'
+        '        pooling_param { kernel_size: 8 } }\nlayer { name: "relu1"'))
+    fed = write(tmp_path, "fed.prototxt", """\
+layer { name: "o" type: "Input" top: "other" input_param { shape { dim: 1 dim: 4 dim: 8 dim: 8 } } }
+layer { name: "d" type: "Data" top: "data" data_param { source: "x" batch_size: 1 } }
+layer { name: "e" type: "Eltwise" bottom: "data" bottom: "other" top: "e" }
+""")
+    flags = ["--select", "S001", "--input-shape", "data=1,4,4,4"]
+    code, out, _ = run("lint", "--format", "json", *flags, declared, fed)
+    found = [(Path(d["path"]).name, d["code"]) for d in json.loads(out)]
+    assert found == [("fed.prototxt", "S001")]
+    code, out, _ = run("lint", "--format", "json", *flags, "--force-shapes", declared, fed)
+    found = [(Path(d["path"]).name, d["code"]) for d in json.loads(out)]
+    assert found == [("declared.prototxt", "S001"), ("fed.prototxt", "S001")]

@@ -54,6 +54,9 @@ Examples:
                    "shape checks (e.g. data=64,1,28,28).")
 @click.option("--blob-shape", "blob_shapes", multiple=True, metavar="NAME=D0,D1,..",
               help="Shape of a blob no rule can know (e.g. a Python layer's top).")
+@click.option("--force-shapes", is_flag=True,
+              help="Apply --input-shape/--blob-shape also to blobs a net shapes itself (Input, "
+                   "DummyData, MemoryData); by default those keep the net's own shape.")
 @click.option("--show-source", is_flag=True,
               help="Show the source line of each finding with a caret under it (text format).")
 @click.option("--statistics", is_flag=True,
@@ -75,8 +78,8 @@ Examples:
 def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          phase: str, input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...],
-         show_source: bool, statistics: bool, output_file: str | None, quiet: bool,
-         stdin_filename: str | None, jobs: int | None, weights: str | None,
+         force_shapes: bool, show_source: bool, statistics: bool, output_file: str | None,
+         quiet: bool, stdin_filename: str | None, jobs: int | None, weights: str | None,
          targets: tuple[str, ...],
          list_rules: bool) -> None:
     from prototxt_tool.commands.options import parse_shape_flags
@@ -96,6 +99,7 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
         blob_shapes=parse_shape_flags(blob_shapes, "--blob-shape"),
         weights=weights,
         targets=resolve(targets),
+        force_shapes=force_shapes,
     )
     if weights is not None:
         from prototxt_tool.lint.rules._weights import model

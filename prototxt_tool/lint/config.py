@@ -56,11 +56,16 @@ class LintConfig:
         )
 
     def validate(self, codes: Iterable[str]) -> None:
-        known = list(codes)
-        for sel in (*self.select, *self.extend_select, *self.ignore):
-            if sel != "ALL" and not any(c.startswith(sel) for c in known):
-                raise UsageError(f"{self.origin}: unknown rule code or prefix '{sel}' "
-                                 "(see dwsep lint --list-rules)")
+        check_selectors(self.origin, (*self.select, *self.extend_select, *self.ignore), codes)
+
+
+def check_selectors(origin: str, selectors: Iterable[str], codes: Iterable[str]) -> None:
+    """UsageError naming where an unknown selector came from (a file, or the flag)."""
+    known = list(codes)
+    for sel in selectors:
+        if sel != "ALL" and not any(c.startswith(sel) for c in known):
+            raise UsageError(f"{origin}: unknown rule code or prefix '{sel}' "
+                             "(see dwsep lint --list-rules)")
 
 
 def _best(code: str, selectors: Iterable[str]) -> int:

@@ -93,6 +93,9 @@ class LintOptions:
     blob_shapes: Mapping[str, Shape] = field(default_factory=dict)
     weights: str | None = None  # a .caffemodel the W rules check the net against
     targets: tuple[str, ...] = ()  # deployment target profiles: the T rules run only with one
+    # Shapes given on the command line apply only to blobs the net does not shape itself
+    # (one flag for a whole folder must not override each net's Input layer) unless forced.
+    force_shapes: bool = False
 
 
 class LintContext:
@@ -284,9 +287,22 @@ class PhaseView:
 
         ctx = self.ctx
         tops = set(self.producers)
+        if not ctx.options.force_shapes:
+            tops -= self.declared_tops()
         inputs = {k: v for k, v in ctx.options.input_shapes.items() if k in tops}
         blobs = {k: v for k, v in ctx.options.blob_shapes.items() if k in tops}
         return analyze(self.loaded, input_shapes=inputs, blob_shapes=blobs, errors="collect")
+
+    def declared_tops(self) -> set[str]:
+        """Tops whose shape the net itself writes down: Input layers (and the legacy input
+        fields upgraded into one) with a shape, DummyData, MemoryData."""
+        out: set[str] = set()
+        for layer in self.layers:
+            p = layer.param
+            if ((layer.type == "Input" and len(p.input_param.shape))
+                    or layer.type in ("DummyData", "MemoryData")):
+                out.update(p.top)
+        return out
 
     def bottom_shapes(self, i: int) -> list[Shape | None]:
         """Shapes of layer i's bottoms as the analyzer saw them (None: unknown)."""

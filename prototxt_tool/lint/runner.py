@@ -16,7 +16,7 @@ from dataclasses import astuple, dataclass, field
 from typing import Any
 
 from prototxt_tool.errors import UsageError
-from prototxt_tool.lint.config import config_for
+from prototxt_tool.lint.config import check_selectors, config_for
 from prototxt_tool.lint.context import LintOptions
 from prototxt_tool.lint.engine import Finding, lint_source
 from prototxt_tool.pipeline import Source
@@ -57,11 +57,13 @@ def plan(files: Sequence[str], select: Sequence[str] = (), extend_select: Sequen
     from prototxt_tool.lint.registry import all_rules
 
     codes = [r.code for r in all_rules()]
+    for flag, values in (("--select", select), ("--extend-select", extend_select),
+                         ("--ignore", ignore)):
+        check_selectors(flag, values, codes)
     jobs = []
     for path in files:
         display = stdin_filename if path == "-" and stdin_filename else path
-        config = config_for(display if path == "-" and stdin_filename else path)
-        config.with_flags(select, extend_select, ignore).validate(codes)
+        config_for(display if path == "-" and stdin_filename else path).validate(codes)
         text = None
         if path == "-":
             text = _read_stdin()

@@ -1,10 +1,14 @@
-"""Inline suppressions: `# dwsep: disable=CODE[,CODE]` and `# dwsep: disable-file=CODE`.
+"""Inline suppressions: `# dwsep: disable=CODE[,CODE]`, `# dwsep: disable-next-line=CODE` and
+`# dwsep: disable-file=CODE`.
 
 Scopes, chosen so a comment silences only what its author could see when writing it:
 - a comment after a field silences that line;
 - a comment on its own line inside a layer block, or on the block's opening line, silences
   the whole layer (findings usually sit on the layer's `name` or field lines);
-- a comment on its own line outside any layer silences the next line that is not a comment;
+- a comment on its own line outside any layer silences the next line that is not a comment,
+  and when that line opens a layer (`layer {`), the whole layer;
+- `disable-next-line` silences the next line that is not a comment (the whole layer when it
+  opens one), wherever the comment is;
 - `disable-file` silences the code in the whole file.
 A suppression that silences nothing is reported (L001), so stale ones do not pile up.
 """
@@ -15,7 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-DIRECTIVE = re.compile(r"dwsep:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_, \t]*)")
+DIRECTIVE = re.compile(
+    r"dwsep:\s*(disable-file|disable-next-line|disable)\s*=\s*([A-Za-z0-9_, \t]*)")
 
 
 @dataclass(slots=True)
@@ -76,12 +81,23 @@ def _scope(kind: str, number: int, before: str, lines: list[str],
            spans: list[tuple[int, int]]) -> tuple[int, int]:
     if kind == "disable-file":
         return 0, 0
+    if kind == "disable-next-line":
+        return _next_scope(number, lines, spans)
     block = _innermost(number, spans)
     if block and (not before or number == block[0]):
         return block
     if before:
         return number, number
-    return _next_code_line(number, lines), _next_code_line(number, lines)
+    return _next_scope(number, lines, spans)
+
+
+def _next_scope(number: int, lines: list[str], spans: list[tuple[int, int]]) -> tuple[int, int]:
+    """The next code line, or the whole layer when that line is where a layer block starts."""
+    nxt = _next_code_line(number, lines)
+    starting = [s for s in spans if s[0] == nxt]
+    if starting and nxt != number:
+        return max(starting, key=lambda s: s[1] - s[0])
+    return nxt, nxt
 
 
 def _innermost(line: int, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
