@@ -172,3 +172,13 @@ def test_parse_error_classification(message: str, kind: str) -> None:
     from prototxt_tool.lint.rules._parse import kind_of
 
     assert kind_of(ParseError(message, 1, 1)) == kind
+
+
+@pytest.mark.parametrize("code", ["D006", "D007"])
+def test_documented_good_example_is_clean_for_its_family(code: str) -> None:
+    # A "good" example that another rule of the same family flags would teach the wrong fix.
+    rule = next(r for r in all_rules() if r.code == code)
+    head = ('layer { name: "data" type: "Input" top: "data"\n'
+            '        input_param { shape { dim: 1 dim: 8 dim: 16 dim: 16 } } }\n')
+    found = lint_text(head + rule.good, select=("D",))
+    assert found == [], [(f.code, f.message) for f in found]

@@ -77,11 +77,33 @@ def test_new_output_file_is_not_private(tmp_path: Path):
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~old
 
 
-def test_already_current_file_is_echoed_with_a_note():
-    result = run(str(FIXTURES / "v2_plain.prototxt"))
+def test_already_current_file_is_echoed_unchanged_with_one_note():
+    path = FIXTURES / "v2_plain.prototxt"
+    result = run(str(path))
     assert result.exit_code == 0
-    assert as_net(result.stdout) == as_net((FIXTURES / "v2_plain.prototxt").read_text())
-    assert "already in the current format" in result.stderr
+    assert result.stdout == path.read_text()  # byte for byte: comments, `1` not `1.0`
+    assert result.stderr == (f"dwsep: note: {path}: already in the current format; left "
+                             "unchanged (--force rewrites it)\n")
+
+
+def test_current_file_in_place_is_not_touched_and_force_rewrites(tmp_path: Path):
+    net = tmp_path / "net.prototxt"
+    text = '# keep me\nname: "n"\nlayer { name: "r" type: "ReLU" bottom: "x" top: "x" }\n'
+    net.write_text(text)
+    os.utime(net, (1_000_000, 1_000_000))
+    assert run(str(net), "-o", str(net)).exit_code == 0
+    assert net.read_text() == text and net.stat().st_mtime == 1_000_000
+    result = run(str(net), "--force")
+    assert result.exit_code == 0 and "# keep me" not in result.stdout
+    assert as_net(result.stdout) == as_net(text)
+    assert "comments and layout are not kept" in result.stderr
+
+
+def test_rewrite_says_comments_are_dropped():
+    result = run(str(V0))
+    assert result.stderr.splitlines()[-1] == (
+        f"dwsep: note: {V0}: rewritten in protobuf's text format: comments and layout are "
+        "not kept")
 
 
 def one_line_error(result) -> str:

@@ -17,6 +17,9 @@ Rewrite a V0/V1 (legacy) prototxt in the current format, as Caffe upgrades it.
 \b
 FILE may be '-' for stdin. Notes about what changed (folded padding layers, fields
 Caffe drops, the Input layer made from input/input_dim) are printed on stderr.
+A net already in the current format is written out unchanged, comments and all (with -o
+onto FILE itself: not touched), unless --force asks for protobuf's text format anyway.
+The rewritten text is protobuf's own printing: comments and layout are not kept.
 
 \b
 Examples:
@@ -31,25 +34,34 @@ Examples:
 @click.option("-o", "--output", metavar="OUT", default=None,
               help="Write the result to OUT (replaced atomically) instead of stdout; '-' = stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print notes on stderr.")
-def upgrade(file: str, output: str | None, quiet: bool) -> None:
+@click.option("--force", is_flag=True,
+              help="Rewrite a net that is already in the current format too.")
+def upgrade(file: str, output: str | None, quiet: bool, force: bool) -> None:
     from google.protobuf import text_format
 
     from prototxt_tool import pipeline
-    from prototxt_tool.outputs import write_output
+    from prototxt_tool.outputs import same_file, write_output
     source = pipeline.read_source(file)
-    parsed = pipeline.upgrade_parsed(source, *pipeline.parse_net(source))
+    raw, tree = pipeline.parse_net(source)
+    parsed = pipeline.upgrade_parsed(source, raw, tree)
     result = parsed.upgraded
-    text = text_format.MessageToString(result.net)
-    write_output(output, text)
+    current = result.net == raw
+    if current and not force:
+        # Nothing to upgrade: the user's text (comments, order, number spelling) stays.
+        if not (output and output != "-" and file != "-" and same_file(output, file)):
+            write_output(output, source.text)
+    else:
+        write_output(output, text_format.MessageToString(result.net))
     # Notes come last so that a failed write leaves exactly one (error) line on stderr.
     for warning in pipeline.upgrade_warnings(parsed):
         diagnostic("warning", warning)
-    if not quiet:
-        _print_notes(source.filename, parsed.format, result.notes)
-
-
-def _print_notes(filename: str, fmt: str, notes: list[str]) -> None:
-    if fmt == "V2" and not notes:
-        diagnostic("note", f"{filename}: already in the current format")
-    for note in notes:
-        diagnostic("note", f"{filename}: {note}")
+    if quiet:
+        return
+    if current and not force:
+        diagnostic("note", f"{source.filename}: already in the current format; left unchanged "
+                           "(--force rewrites it)")
+        return
+    for note in result.notes:
+        diagnostic("note", f"{source.filename}: {note}")
+    diagnostic("note", f"{source.filename}: rewritten in protobuf's text format: comments and "
+                       "layout are not kept")

@@ -26,7 +26,9 @@ NORMS = frozenset({"BatchNorm", "BN"})
     good="""
         layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
                 convolution_param { num_output: 32 kernel_size: 3 bias_term: false } }
-        layer { name: "conv1/bn" type: "BatchNorm" bottom: "conv1" top: "conv1" }""",
+        layer { name: "conv1/bn" type: "BatchNorm" bottom: "conv1" top: "conv1" }
+        layer { name: "conv1/scale" type: "Scale" bottom: "conv1" top: "conv1"
+                scale_param { bias_term: true } }""",
 )
 def check(view: PhaseView) -> Iterator[Issue]:
     for i, layer in enumerate(view.layers):
