@@ -313,9 +313,9 @@ layer { name: "d" type: "Data" top: "data" data_param { source: "x" batch_size: 
 layer { name: "e" type: "Eltwise" bottom: "data" bottom: "other" top: "e" }
 """)
     flags = ["--select", "S001", "--input-shape", "data=1,4,4,4"]
-    code, out, _ = run("lint", "--format", "json", *flags, declared, fed)
+    _, out, _ = run("lint", "--format", "json", *flags, declared, fed)
     found = [(Path(d["path"]).name, d["code"]) for d in json.loads(out)]
     assert found == [("fed.prototxt", "S001")]
-    code, out, _ = run("lint", "--format", "json", *flags, "--force-shapes", declared, fed)
+    _code, out, _ = run("lint", "--format", "json", *flags, "--force-shapes", declared, fed)
     found = [(Path(d["path"]).name, d["code"]) for d in json.loads(out)]
     assert found == [("declared.prototxt", "S001"), ("fed.prototxt", "S001")]

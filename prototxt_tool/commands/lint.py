@@ -74,13 +74,18 @@ Examples:
 @click.option("--target", "targets", multiple=True, metavar="NAMES",
               help="Deployment targets whose converter must take the net (comma-separated, "
                    "e.g. ncnn,rknn2): enables the T rules. See 'dwsep targets'.")
+@click.option("--fix", is_flag=True,
+              help="Fix what is mechanical (see --list-rules), in place; report what is left.")
+@click.option("--diff", is_flag=True,
+              help="Print what --fix would change as a unified diff; write nothing "
+                   "(exit 1 if something would change).")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          phase: str, input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...],
          force_shapes: bool, show_source: bool, statistics: bool, output_file: str | None,
          quiet: bool, stdin_filename: str | None, jobs: int | None, weights: str | None,
-         targets: tuple[str, ...],
+         targets: tuple[str, ...], fix: bool, diff: bool,
          list_rules: bool) -> None:
     from prototxt_tool.commands.options import parse_shape_flags
     from prototxt_tool.lint import LintOptions, all_rules, collect_files, fail_level, fails
@@ -90,9 +95,11 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
 
     if list_rules:
         for r in all_rules():  # one line each, cut to fit a 100-column terminal
-            line = f"{r.code}  {r.severity:<7}  {r.name:<28}  {r.summary}"
+            mark = "fix" if r.fix is not None else "   "
+            line = f"{r.code}  {r.severity:<7}  {mark}  {r.name:<28}  {r.summary}"
             click.echo(line if len(line) <= 100 else line[:99] + "…")
         return
+    mode = "diff" if diff else "fix" if fix else None
     options = LintOptions(
         phases=() if phase.lower() == "all" else (phase.upper(),),
         input_shapes=parse_shape_flags(input_shapes, "--input-shape"),
@@ -106,13 +113,15 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
 
         model(weights)  # not a Caffe model: one line and exit 2 before any file is linted
     files, problems = collect_files(paths or (".",))
+    if mode == "fix" and "-" in files:
+        raise UsageError("--fix writes files back; stdin has nowhere to go (use --diff)")
     work = plan(files, split_codes(select), split_codes(extend_select), split_codes(ignore),
                 stdin_filename)
     for line in problems:
         diagnostic("error", line)
-    report = Report(fmt, show_source, statistics, quiet, output_file)
+    report = Report(fmt, show_source, statistics, quiet, output_file, mode)
     progress = Progress(len(work), enabled=not quiet and _is_tty(sys.stderr))
-    for done in run_jobs(work, options, jobs or default_jobs()):
+    for done in run_jobs(work, options, jobs or default_jobs(), mode):
         progress.clear()
         if done.problem is not None:
             problems.append(done.problem)
@@ -124,6 +133,8 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
     report.finish(len(problems))
     if problems:
         raise SystemExit(2)
+    if mode == "diff":
+        raise SystemExit(1 if report.fixed and not exit_zero else 0)
     if not exit_zero and fails(report.findings, fail_level(fail_on)):
         raise SystemExit(1)
 
@@ -145,9 +156,12 @@ class Report:
     or a whole-document format needs everything first)."""
 
     def __init__(self, fmt: str, show_source: bool, statistics: bool, quiet: bool,
-                 output_file: str | None):
+                 output_file: str | None, mode: str | None = None):
         from prototxt_tool.lint.output import TextStyle
 
+        self.mode = mode  # None, "fix" or "diff"
+        self.fixed = 0
+        self.fixed_files = 0
         self.fmt = fmt
         self.statistics = statistics
         self.quiet = quiet
@@ -163,22 +177,42 @@ class Report:
         from prototxt_tool.lint.output import render_findings
 
         self.files += 1
+        if done.fix is not None and done.fix.changed:
+            self.fixed += sum(done.fix.fixed.values())
+            self.fixed_files += 1
+        if self.mode == "diff":
+            if done.fix is not None and done.fix.diff:
+                self._out(done.fix.diff)
+            return
         self.findings.extend(done.findings)
         if self.fmt == "text" and not self.statistics:
-            text = render_findings(done.findings, done.lines, self.style)
-            if self.stream:
-                click.echo(text, nl=False)
-            else:
-                self.parts.append(text)
+            self._out(render_findings(done.findings, done.lines, self.style))
+
+    def _out(self, text: str) -> None:
+        if self.stream:
+            click.echo(text, nl=False)
+        else:
+            self.parts.append(text)
 
     def finish(self, unusable: int) -> None:
         from prototxt_tool.lint.output import RENDERERS, render_statistics, summary
 
+        if self.mode == "diff":
+            if not self.quiet:
+                noun = "file" if self.fixed_files == 1 else "files"
+                diagnostic(None, f"Would fix {self.fixed} problem(s) in {self.fixed_files} "
+                                 f"{noun}." if self.fixed else "Nothing to fix.")
+            click.echo("".join(self.parts), nl=False)
+            return
         if self.statistics:
             self.parts.append(render_statistics(self.findings))
         elif self.fmt != "text":
             self.parts.append(RENDERERS[self.fmt](self.findings, self.files, unusable))
         if self.fmt == "text" and not self.quiet:
+            if self.mode == "fix" and self.fixed:
+                noun = "file" if self.fixed_files == 1 else "files"
+                self.parts.append(f"Fixed {self.fixed} problem(s) in {self.fixed_files} "
+                                  f"{noun}.\n")
             self.parts.append(summary(self.findings, self.files, unusable) + "\n")
         text = "".join(self.parts)
         if self.output_file is not None:

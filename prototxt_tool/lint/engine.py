@@ -43,6 +43,12 @@ class Finding:
 def lint_source(source: Source, config: LintConfig,
                 options: LintOptions | None = None) -> list[Finding]:
     """All findings for one file's text, suppressions applied, sorted by position."""
+    return lint_context(source, config, options)[1]
+
+
+def lint_context(source: Source, config: LintConfig,
+                 options: LintOptions | None = None) -> tuple[LintContext, list[Finding]]:
+    """lint_source, plus the context the rules looked at (what --fix edits from)."""
     options = options or LintOptions()
     if config.target and not options.targets:
         options = replace(options, targets=config.target)
@@ -57,7 +63,7 @@ def lint_source(source: Source, config: LintConfig,
         if rule.stage == "suppress":
             issues = rule.check(ctx, suppressions, config)
             kept.extend(_finding(ctx, rule, issue) for issue in issues)
-    return sorted(kept, key=Finding.sort_key)
+    return ctx, sorted(kept, key=Finding.sort_key)
 
 
 def _run(ctx: LintContext, rules: list[RuleInfo]) -> list[Finding]:

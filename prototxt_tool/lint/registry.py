@@ -38,6 +38,27 @@ Check = Callable[..., Iterable[Issue]]
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text from (line, column) to (end_line, end_column), both 1-based and
+    inclusive like a Span, with `text`; an empty range (end_column = column - 1 on the same
+    line) inserts. `touched` names what the edit changes in the message, as (layer index in
+    the upgraded net, dotted field), so tests can compare everything else; None when only
+    comments change."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+    touched: tuple[int, str] | None = None
+
+
+# A fixer gets the file's context and the (unsuppressed) findings of its rule, and returns
+# the edits that remove them; a finding it cannot fix safely gets no edit.
+Fixer = Callable[..., list[Edit]]
+
+
+@dataclass(frozen=True, slots=True)
 class RuleInfo:
     code: str
     name: str
@@ -54,11 +75,13 @@ class RuleInfo:
     #   "suppress" - after suppressions are applied: check(ctx, suppressions, config)
     stage: str = "net"
     kinds: tuple[str, ...] = ("net",)
+    fix: Fixer | None = None  # set by @fixer: `dwsep lint --fix` can remove the finding
 
     def doc(self) -> str:
         """The text `dwsep rule CODE` prints."""
+        fixable = ", fixable with --fix" if self.fix is not None else ""
         return (
-            f"{self.code} {self.name} ({self.severity})\n\n{self.summary}\n\n"
+            f"{self.code} {self.name} ({self.severity}{fixable})\n\n{self.summary}\n\n"
             f"Why it matters:\n{_indent(self.why)}\n\n"
             f"Bad:\n{_indent(self.bad)}\n\nGood:\n{_indent(self.good)}\n"
         )
@@ -83,6 +106,18 @@ def rule(code: str, name: str, severity: str, *, summary: str, why: str, bad: st
             raise RuntimeError(f"lint rule {code} registered twice")
         _RULES[code] = RuleInfo(code, name, severity, summary, _dedent(why), _dedent(bad),
                                 _dedent(good), fn, stage, tuple(kinds))
+        return fn
+
+    return deco
+
+
+def fixer(code: str) -> Callable[[Fixer], Fixer]:
+    """Register the decorated function as the mechanical fix of rule `code` (same module)."""
+
+    def deco(fn: Fixer) -> Fixer:
+        import dataclasses
+
+        _RULES[code] = dataclasses.replace(_RULES[code], fix=fn)
         return fn
 
     return deco

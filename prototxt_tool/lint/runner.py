@@ -97,10 +97,18 @@ def run_job(job: Job, options: LintOptions | None = None, fix: str | None = None
     except UsageError as err:
         return FileResult(job.display, problem=str(err))
     fixed = None
-    if fix is not None:
+    if fix is not None:  # "fix": write the fixed text back; "diff": only say what would change
         from prototxt_tool.lint.fix import fix_source
 
         fixed = fix_source(source, config, options)
+        if fixed.changed and fix == "fix":
+            from prototxt_tool.outputs import write_atomic
+
+            try:
+                write_atomic(job.path, fixed.text)
+            except OSError as err:
+                return FileResult(job.display, problem=f"{job.display}: cannot write the fix: "
+                                                       f"{err.strerror or err}")
         if fixed.changed:
             source = Source(source.filename, fixed.text)
     findings = lint_source(source, config, options)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_tool.lint.context import PhaseView
-from prototxt_tool.lint.registry import Issue, rule
+from prototxt_tool.lint.context import LintContext, PhaseView
+from prototxt_tool.lint.registry import Edit, Issue, fixer, rule
 from prototxt_tool.lint.rules._conv import CONV_TYPES
+from prototxt_tool.lint.rules._fixutil import delete, layer_at, span_text, text_lines
 from prototxt_tool.lint.rules._flow import next_layers
 
 NORMS = frozenset({"BatchNorm", "BN"})
@@ -18,7 +19,10 @@ NORMS = frozenset({"BatchNorm", "BN"})
     why="""
         BatchNorm subtracts the per-channel mean, which removes any constant the conv adds:
         the bias is wasted parameters and an extra pass over the feature map. Set
-        `bias_term: false` (the following Scale layer provides the bias).""",
+        `bias_term: false` (the following Scale layer provides the bias).
+        --fix writes `bias_term: false` and drops the layer's second `param { }` spec (the
+        bias's lr_mult/decay_mult: Caffe refuses more param specs than blobs). Weights trained
+        with the bias no longer load into the fixed net (one blob fewer): fold them first.""",
     bad="""
         layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
                 convolution_param { num_output: 32 kernel_size: 3 } }
@@ -42,3 +46,44 @@ def check(view: PhaseView) -> Iterator[Issue]:
             yield Issue(layer.where("convolution_param.bias_term", "convolution_param"),
                         f"layer '{layer.name}' has a bias but is followed by {norm.type} "
                         f"'{norm.name}', which cancels it; set bias_term: false", layer.name)
+
+
+@fixer("D006")
+def fix(ctx: LintContext, findings: list) -> list[Edit]:
+    """Set bias_term: false (rewrite it, or add it to convolution_param) and drop the bias's
+    param spec, at the positions the parser recorded."""
+    lines = text_lines(ctx)
+    edits = []
+    for f in findings:
+        at = layer_at(ctx, f.line)
+        if at is None:
+            continue
+        layer = ctx.layers[at]
+        conv = layer.tree.nested("convolution_param")
+        if conv is None:
+            continue
+        touched = (at, "convolution_param.bias_term")
+        written = conv.location("bias_term")
+        if written is not None:
+            edits.append(Edit(written.line, written.column, written.end_line, written.end_column,
+                              "bias_term: false", touched))
+        else:
+            edits.append(_add_field(lines, conv.span, "bias_term: false", touched))
+        if len(layer.param.param) == 2 and layer.tree.location("param", 1) is not None:
+            spec = layer.tree.location("param", 1)
+            if span_text(lines, spec).startswith("param"):
+                edits.append(delete(lines, spec, (at, "param")))
+    return edits
+
+
+def _add_field(lines: list[str], block, field: str, touched) -> Edit:  # type: ignore[no-untyped-def]
+    """Insert `field` as the last field of a `{ ... }` block, in the block's own layout."""
+    close_line, close_col = block.end_line, block.end_column
+    if block.line == block.end_line:  # one line: `{ a: 1 b: 2 }` -> `{ a: 1 b: 2 field }`
+        return Edit(close_line, close_col, close_line, close_col - 1, field + " ", touched)
+    closing = lines[close_line - 1]
+    if closing[:close_col - 1].strip():  # `  b: 2 }` on the last line
+        return Edit(close_line, close_col, close_line, close_col - 1, field + " ", touched)
+    inner = lines[block.line] if block.line < len(lines) else ""
+    indent = inner[:len(inner) - len(inner.lstrip())] or closing[:close_col - 1] + "  "
+    return Edit(close_line, 1, close_line, 0, f"{indent}{field}\n", touched)

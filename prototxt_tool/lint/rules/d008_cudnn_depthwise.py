@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prototxt_tool.lint.context import PhaseView
-from prototxt_tool.lint.registry import Issue, rule
+from prototxt_tool.lint.context import LintContext, PhaseView
+from prototxt_tool.lint.registry import Edit, Issue, fixer, rule
 from prototxt_tool.lint.rules._conv import is_depthwise
+from prototxt_tool.lint.rules._fixutil import layer_at, text_lines
 
 
 @rule(
@@ -28,3 +29,17 @@ def check(view: PhaseView) -> Iterator[Issue]:
             yield Issue(layer.where("convolution_param.engine"),
                         f"depthwise conv '{layer.name}' uses engine CUDNN, which runs one "
                         "cuDNN call per group; use engine: CAFFE", layer.name)
+
+
+@fixer("D008")
+def fix(ctx: LintContext, findings: list) -> list[Edit]:
+    """`engine: CUDNN` -> `engine: CAFFE`, where the finding points at that field."""
+    lines = text_lines(ctx)
+    edits = []
+    for f in findings:
+        written = lines[f.line - 1][f.column - 1:f.end_column] if f.end_line == f.line else ""
+        if written.startswith("engine") and written.rstrip().endswith("CUDNN"):
+            at = layer_at(ctx, f.line)
+            edits.append(Edit(f.line, f.column, f.line, f.end_column, "engine: CAFFE",
+                              None if at is None else (at, "convolution_param.engine")))
+    return edits

@@ -1,0 +1,104 @@
+"""`dwsep lint --fix` / `--diff`: mechanical fixes edited into the text where the parser saw it.
+
+Each fixable rule registers a fixer (`@fixer(CODE)` in its own module) that turns its findings
+into Edits at the spans the ParseTree recorded, so comments, order and formatting of every
+other line survive. Fixing runs in passes: lint, apply the edits that do not overlap, lint the
+new text again, until nothing fixable is left (a second `--fix` then changes nothing). A
+legacy net (P007) is the exception: its fix is the whole upgraded text, as `dwsep upgrade`
+prints it (comments are lost), applied alone before anything else.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from prototxt_tool.lint.config import LintConfig
+from prototxt_tool.lint.context import LintOptions
+from prototxt_tool.lint.engine import lint_context
+from prototxt_tool.lint.registry import Edit, all_rules
+from prototxt_tool.pipeline import Source
+
+MAX_PASSES = 5
+
+
+@dataclass
+class FixResult:
+    text: str
+    changed: bool = False
+    fixed: Counter[str] = field(default_factory=Counter)  # findings removed, per code
+    touched: list[tuple[int, str]] = field(default_factory=list)
+    diff: str = ""
+
+
+def fixable_codes() -> list[str]:
+    return [r.code for r in all_rules() if r.fix is not None]
+
+
+def fix_source(source: Source, config: LintConfig,
+               options: LintOptions | None = None) -> FixResult:
+    """The text with every fixable finding fixed (FixResult.changed False when none was)."""
+    fixers = {r.code: r.fix for r in all_rules() if r.fix is not None and config.enabled(r.code)}
+    text = source.text
+    result = FixResult(text)
+    first: Counter[str] | None = None
+    todo: list = []
+    for _ in range(MAX_PASSES + 1):
+        ctx, findings = lint_context(Source(source.filename, text), config, options)
+        todo = [f for f in findings if f.code in fixers]
+        if first is None:
+            first = Counter(f.code for f in todo)
+        if not todo:
+            break
+        legacy = [f for f in todo if f.code == "P007"]
+        if legacy:
+            edits = fixers["P007"](ctx, legacy)  # type: ignore[misc]
+            if not edits:
+                break
+            text = edits[0].text
+            continue
+        edits: list[Edit] = []
+        for code in sorted({f.code for f in todo}):
+            edits.extend(fixers[code](ctx, [f for f in todo if f.code == code]))  # type: ignore[misc]
+        new, applied = apply_edits(text, edits)
+        if not applied or new == text:
+            break
+        for i in applied:
+            if edits[i].touched is not None:
+                result.touched.append(edits[i].touched)  # type: ignore[arg-type]
+        text = new
+    # What was fixed: the fixable findings of the first pass that the last one no longer has.
+    result.fixed = (first or Counter()) - Counter(f.code for f in todo)
+    result.text = text
+    result.changed = text != source.text
+    if result.changed:
+        result.diff = "".join(difflib.unified_diff(
+            source.text.splitlines(keepends=True), text.splitlines(keepends=True),
+            fromfile=source.filename, tofile=source.filename))
+    return result
+
+
+def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[int]]:
+    """Apply the edits that do not overlap an earlier-starting one; their indices."""
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column - 1
+
+    spans = sorted(((offset(e.line, e.column), offset(e.end_line, e.end_column) + 1, i)
+                    for i, e in enumerate(edits)), key=lambda s: (s[0], s[1]))
+    out: list[str] = []
+    pos = 0
+    applied: list[int] = []
+    for start, stop, i in spans:
+        if start < pos:
+            continue  # overlaps: the next pass gets it
+        out.append(text[pos:start])
+        out.append(edits[i].text)
+        pos = max(stop, start)
+        applied.append(i)
+    out.append(text[pos:])
+    return "".join(out), applied
