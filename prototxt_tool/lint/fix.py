@@ -73,10 +73,36 @@ def fix_source(source: Source, config: LintConfig,
     result.text = text
     result.changed = text != source.text
     if result.changed:
-        result.diff = "".join(difflib.unified_diff(
-            source.text.splitlines(keepends=True), text.splitlines(keepends=True),
-            fromfile=source.filename, tofile=source.filename))
+        result.diff = unified_diff(source.text, text, source.filename)
     return result
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    """difflib's unified format, matched without its "popular lines are junk" heuristic: in a
+    prototxt, `}` lines are popular, and the heuristic turns a one-line change into a block."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    out = [f"--- {name}\n", f"+++ {name}\n"]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for group in matcher.get_grouped_opcodes(3):
+        i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
+        out.append(f"@@ -{_range(i1, i2)} +{_range(j1, j2)} @@\n")
+        for tag, a1, a2, b1, b2 in group:
+            if tag == "equal":
+                out.extend(" " + _nl(x) for x in a[a1:a2])
+                continue
+            out.extend("-" + _nl(x) for x in a[a1:a2])
+            out.extend("+" + _nl(x) for x in b[b1:b2])
+    return "".join(out)
+
+
+def _range(start: int, stop: int) -> str:
+    length = stop - start
+    first = start + 1 if length else start
+    return str(first) if length == 1 else f"{first},{length}"
+
+
+def _nl(line: str) -> str:
+    return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
 def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[int]]:
