@@ -11,18 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_lint_cli import MIXED  # one error (G002) and one warning (D007)
 
 from prototxt_tool.cli import COMMANDS
 from prototxt_tool.commands import build_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
-MIXED = """\
-layer { name: "data" type: "Input" top: "data"
-        input_param { shape { dim: 1 dim: 4 dim: 8 dim: 8 } } }
-layer { name: "bn1" type: "BatchNorm" bottom: "data" top: "data" }
-layer { name: "relu1" type: "ReLU" bottom: "data" top: "data" }
-layer { name: "acc" type: "Accuracy" bottom: "data" bottom: "label" top: "acc" }
-"""
 
 
 def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None
@@ -175,3 +169,11 @@ def test_progress_on_a_terminal_only_and_erased(monkeypatch: pytest.MonkeyPatch)
     quiet = lint_cmd.Progress(3, enabled=False)
     quiet.step("b.prototxt")
     assert "b.prototxt" not in err.getvalue()
+
+
+def test_jobs_output_is_byte_identical_on_the_corpus(corpus: Path) -> None:
+    runs = [subprocess.run([sys.executable, "-m", "prototxt_tool", "lint", "-j", jobs,
+                            "--show-source", str(corpus)], capture_output=True)
+            for jobs in ("1", "2")]
+    assert runs[0].stdout == runs[1].stdout and runs[0].stderr == runs[1].stderr
+    assert runs[0].returncode == runs[1].returncode
