@@ -141,8 +141,21 @@ def run_jobs(jobs: Sequence[Job], options: LintOptions | None = None, workers: i
     _warm_up()
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with multiprocessing.get_context(method).Pool(workers) as pool:
-        for packed in pool.imap(_run_packed, [(j, options, fix) for j in jobs], chunksize=1):
-            yield _unpack(packed)
+        # Largest files first, so no big one is left to run alone at the end; results are
+        # still handed back in the jobs' order, each as soon as it and those before it are in.
+        pending = {i: pool.apply_async(_run_packed, ((jobs[i], options, fix),))
+                   for i in sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))}
+        for i in range(len(jobs)):
+            yield _unpack(pending.pop(i).get())
+
+
+def _size(job: Job) -> int:
+    if job.text is not None:
+        return len(job.text)
+    try:
+        return os.stat(job.path).st_size
+    except OSError:
+        return 0
 
 
 def _warm_up() -> None:
