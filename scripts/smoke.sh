@@ -45,13 +45,48 @@ dwsep analyze separated.prototxt > /dev/null
 step "schema"
 dwsep schema | grep -q "message NetParameter"
 
-# Commands added by later work: run each one that this build has.
-has() { dwsep --help | grep -Eq "^  $1 "; }
-if has draw; then step "draw"; dwsep draw mobilenet.prototxt -o net.svg
-  "$BIN/python" -c 'import xml.etree.ElementTree as E; E.parse("net.svg")'; fi
-if has report; then step "report"; dwsep report mobilenet.prototxt -o net.html
-  grep -q "Content-Security-Policy" net.html; fi
-if has targets; then step "targets"; dwsep targets > /dev/null; fi
-if has diff; then step "diff"; dwsep diff mobilenet.prototxt separated.prototxt > /dev/null \
-  || [ $? -eq 1 ]; fi
+step "draw / report"
+dwsep draw mobilenet.prototxt -o net.svg
+"$BIN/python" -c 'import xml.etree.ElementTree as E; E.parse("net.svg")'
+dwsep draw mobilenet.prototxt --format dot -o net.dot
+dwsep report mobilenet.prototxt -o net.html
+grep -q "Content-Security-Policy" net.html
+dwsep report mobilenet.prototxt v2.prototxt -o compare.html
+
+step "targets"
+dwsep targets > /dev/null
+dwsep targets rknn2 > /dev/null
+dwsep lint --target ncnn,rknn2 mobilenet.prototxt > /dev/null
+dwsep gen mobilenet --target mnn | dwsep lint --target mnn - > /dev/null
+
+step "diff"
+status=0; dwsep diff mobilenet.prototxt separated.prototxt > /dev/null || status=$?
+[ "$status" -le 1 ]
+
+step "check / fold-bn (a caffemodel with random weights, made with the installed package)"
+"$BIN/python" - <<'PY'
+import numpy as np
+from google.protobuf import text_format
+import prototxt_tool
+from prototxt_tool import caffe_pb2
+
+# As Caffe writes one: the net's layers (names, bottoms, tops, params) carrying their blobs.
+model = caffe_pb2.NetParameter()
+text_format.Parse(open("mobilenet.prototxt").read(), model)
+shapes = {r.name: r.param_shapes for r in prototxt_tool.analyze("mobilenet.prototxt").layers}
+rng = np.random.default_rng(0)
+for stored in model.layer:
+    for shape in shapes[stored.name] or ():
+        blob = stored.blobs.add()
+        blob.shape.dim.extend(shape)
+        values = rng.random(int(np.prod(shape)), dtype=np.float32) + 0.5
+        blob.data.extend(values.tolist())
+with open("mobilenet.caffemodel", "wb") as out:
+    out.write(model.SerializeToString())
+PY
+dwsep check mobilenet.prototxt mobilenet.caffemodel > /dev/null
+dwsep analyze mobilenet.caffemodel --input-shape data=1,3,224,224 > /dev/null
+dwsep fold-bn mobilenet.prototxt mobilenet.caffemodel -o folded.prototxt \
+  --weights-out folded.caffemodel 2> /dev/null
+dwsep check folded.prototxt folded.caffemodel > /dev/null
 step "ok"

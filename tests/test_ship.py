@@ -132,3 +132,13 @@ def test_the_actions_recipe_installs_from_the_repository() -> None:
     assert any('pip install "dwsep @ git+https://' in s for s in steps)
     assert not any("pip install dwsep\n" in s for s in steps)  # not on the package index
     assert any("dwsep lint --format github models/" in s for s in steps)
+
+
+def test_completion_of_target_profiles() -> None:
+    from prototxt_tool.commands.complete import target_names
+
+    names = target_names()
+    assert "ncnn" in names and "rknn2" in names
+    assert _complete("dwsep analyze x --target rk") == [n for n in names if n.startswith("rk")]
+    assert "ncnn,rknn2" in _complete("dwsep gen mobilenet --target ncnn,rk")
+    assert _complete("dwsep targets nc") == [n for n in names if n.startswith("nc")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from prototxt_tool.commands import diagnostic
+from prototxt_tool.commands import complete, diagnostic
 from prototxt_tool.commands.options import (
     net_options,
     parse_shape_flags,
@@ -62,6 +62,7 @@ Exit status: 0 ok, 1 a budget exceeded, 2 bad input (syntax, shapes, missing fil
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the table (auto: on a terminal, unless NO_COLOR).")
 @click.option("--target", "targets", multiple=True, metavar="NAMES",
+              shell_complete=complete.targets,
               help="Add a deployability verdict for these targets (comma-separated, e.g. "
                    "ncnn,rknn2; see 'dwsep targets').")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",

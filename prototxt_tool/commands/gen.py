@@ -182,7 +182,7 @@ high, 320 wide). See docs/gen.md.""")
               help="Training length of the solver, in ImageNet epochs.")
 @click.option("--test-net", default=None, metavar="PATH",
               help="Detector solver: its test_net (default test.prototxt).")
-@click.option("--target", default=None, metavar="NAMES",
+@click.option("--target", default=None, metavar="NAMES", shell_complete=complete.targets,
               help="Deployment target(s) the net must convert for (see 'dwsep targets'): "
                    "picks their depthwise type, ReLU6 form and input declaration, and refuses "
                    "a combination they reject.")

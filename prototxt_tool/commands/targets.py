@@ -6,6 +6,8 @@ import textwrap
 
 import click
 
+from prototxt_tool.commands import complete
+
 
 @click.command(epilog="""\b
 Examples:
@@ -16,7 +18,7 @@ Examples:
 
 Profiles are data files (prototxt_tool/targets/*.toml), each citing the vendor document it
 was read from; docs/targets.md has the table of targets x layer types.""")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete.targets)
 def targets(name: str | None) -> None:
     """List the deployment target profiles, or print profile NAME."""
     from prototxt_tool import targets as profiles
