@@ -27,8 +27,10 @@ def check(view: PhaseView) -> Iterator[Issue]:
     for i, layer in enumerate(view.layers):
         for k in bad_bottoms(view, i):
             blob = layer.param.bottom[k]
-            if blob in view.producers:
+            if blob in view.producers and blob not in layer.param.top:
                 continue  # produced later: G003/G004 say so
+            # An in-place layer on a blob nothing earlier wrote reads nothing (Caffe: "Unknown
+            # bottom blob"); its own and later in-place writers are no producers of its input.
             yield Issue(layer.where(f"bottom[{k}]"),
                         f"layer '{layer.name}': bottom '{blob}' is not produced by any layer "
                         f"in phase {view.phase}", layer.name)

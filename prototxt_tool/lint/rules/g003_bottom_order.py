@@ -26,6 +26,8 @@ def check(view: PhaseView) -> Iterator[Issue]:
     for i, layer in enumerate(view.layers):
         for k in bad_bottoms(view, i):
             blob = layer.param.bottom[k]
+            if blob in layer.param.top:
+                continue  # in place on a blob nothing earlier wrote: undefined (G002)
             later = view.producers.get(blob, [])
             if not later or any(depends_on(view, p, i) for p in later):
                 continue  # undefined (G002) or a cycle (G004)

@@ -27,6 +27,8 @@ def check(view: PhaseView) -> Iterator[Issue]:
     for i, layer in enumerate(view.layers):
         for k in bad_bottoms(view, i):
             blob = layer.param.bottom[k]
+            if blob in layer.param.top:
+                continue  # in place on a blob nothing earlier wrote: undefined (G002)
             loops = [p for p in view.producers.get(blob, []) if depends_on(view, p, i)]
             if loops:
                 producer = view.layers[loops[0]]
