@@ -67,6 +67,20 @@ def check_resolution(value: Any) -> tuple[int, int]:
     return height, width
 
 
+def check_data_sources(paths: tuple[tuple[str, str], ...], mean_value: tuple[float, ...],
+                       scale: float) -> None:
+    """The data-layer options every train/test generator shares: (path, flag) pairs that must
+    not be empty, a B,G,R (or single) mean, a positive scale."""
+    for path, what in paths:
+        if not path:
+            raise UsageError(f"{what} must not be empty")
+    if len(mean_value) not in (1, 3):
+        raise UsageError("--mean-value takes 1 value (all channels) or 3 (B,G,R), "
+                         f"got {len(mean_value)}")
+    if not scale > 0:
+        raise UsageError(f"--scale must be > 0, got {scale:g}")
+
+
 def check_choice(value: str, what: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise UsageError(f"{what} must be one of {', '.join(choices)}; got {value!r}")

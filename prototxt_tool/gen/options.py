@@ -30,15 +30,9 @@ class DataOptions:
         if self.crop_size is not None:
             common.check_int(self.crop_size, "--crop-size", common.MIN_RESOLUTION)
         common.check_int(self.val_batch_size, "--val-batch-size", 1)
-        for path, what in ((self.train_source, "--train-source"),
-                           (self.val_source, "--val-source")):
-            if not path:
-                raise UsageError(f"{what} must not be empty")
-        if len(self.mean_value) not in (1, 3):
-            raise UsageError("--mean-value takes 1 value (all channels) or 3 (B,G,R), "
-                             f"got {len(self.mean_value)}")
-        if not self.scale > 0:
-            raise UsageError(f"--scale must be > 0, got {self.scale:g}")
+        common.check_data_sources(((self.train_source, "--train-source"),
+                                   (self.val_source, "--val-source")), self.mean_value,
+                                  self.scale)
 
 
 @dataclass(frozen=True)

@@ -75,15 +75,9 @@ class DetectorData:
 
     def check(self) -> None:
         common.check_choice(self.backend, "--backend", common.BACKENDS)
-        for path, what in ((self.train_source, "--train-source"),
-                           (self.test_source, "--val-source"), (self.label_map, "--label-map")):
-            if not path:
-                raise UsageError(f"{what} must not be empty")
-        if len(self.mean_value) not in (1, 3):
-            raise UsageError("--mean-value takes 1 value (all channels) or 3 (B,G,R), "
-                             f"got {len(self.mean_value)}")
-        if not self.scale > 0:
-            raise UsageError(f"--scale must be > 0, got {self.scale:g}")
+        common.check_data_sources(((self.train_source, "--train-source"),
+                                   (self.test_source, "--val-source"),
+                                   (self.label_map, "--label-map")), self.mean_value, self.scale)
 
 
 @dataclass(frozen=True)
