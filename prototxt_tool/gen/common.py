@@ -67,6 +67,24 @@ def check_resolution(value: Any) -> tuple[int, int]:
     return height, width
 
 
+def check_net_knobs(options: Any, min_classes: int, phases: tuple[str, ...]) -> tuple[int, int]:
+    """The knobs every generator's options share (width, resolution, classes, batch, ReLU6
+    form, depthwise type, engine, phase, name); returns (height, width) of the resolution."""
+    check_alpha(options.alpha)
+    size = check_resolution(options.resolution)
+    check_int(options.num_classes, "--num-classes", min_classes)
+    if options.batch_size is not None:
+        check_int(options.batch_size, "--batch-size", 1)
+    if options.relu6 is not None:
+        check_choice(options.relu6, "--relu6", RELU6_TYPES)
+    check_choice(options.depthwise_type, "--depthwise-type", DEPTHWISE_TYPES)
+    check_choice(options.engine, "--engine", ENGINES)
+    check_choice(options.phase, "--phase", phases)
+    if options.name is not None and not options.name.strip():
+        raise UsageError("--name must not be empty")
+    return size
+
+
 def check_data_sources(paths: tuple[tuple[str, str], ...], mean_value: tuple[float, ...],
                        scale: float) -> None:
     """The data-layer options every train/test generator shares: (path, flag) pairs that must

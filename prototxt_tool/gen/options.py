@@ -53,18 +53,7 @@ class GenOptions:
     data: DataOptions = field(default_factory=DataOptions)
 
     def __post_init__(self) -> None:
-        common.check_alpha(self.alpha)
-        height, width = common.check_resolution(self.resolution)
-        common.check_int(self.num_classes, "--num-classes", 1)
-        if self.batch_size is not None:
-            common.check_int(self.batch_size, "--batch-size", 1)
-        if self.relu6 is not None:
-            common.check_choice(self.relu6, "--relu6", common.RELU6_TYPES)
-        common.check_choice(self.depthwise_type, "--depthwise-type", common.DEPTHWISE_TYPES)
-        common.check_choice(self.engine, "--engine", common.ENGINES)
-        common.check_choice(self.phase, "--phase", common.PHASES)
-        if self.name is not None and not self.name.strip():
-            raise UsageError("--name must not be empty")
+        height, width = common.check_net_knobs(self, 1, common.PHASES)
         if self.phase == "train-val":
             if self.legacy_input:
                 raise UsageError("--legacy-input applies to deploy nets; a train-val net "

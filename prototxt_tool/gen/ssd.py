@@ -99,18 +99,7 @@ class DetectorOptions:
     data: DetectorData = field(default_factory=DetectorData)
 
     def __post_init__(self) -> None:
-        common.check_alpha(self.alpha)
-        common.check_resolution(self.resolution)
-        common.check_int(self.num_classes, "--num-classes", 2)
-        if self.batch_size is not None:
-            common.check_int(self.batch_size, "--batch-size", 1)
-        if self.relu6 is not None:
-            common.check_choice(self.relu6, "--relu6", common.RELU6_TYPES)
-        common.check_choice(self.depthwise_type, "--depthwise-type", common.DEPTHWISE_TYPES)
-        common.check_choice(self.engine, "--engine", common.ENGINES)
-        common.check_choice(self.phase, "--phase", SSD_PHASES)
-        if self.name is not None and not self.name.strip():
-            raise UsageError("--name must not be empty")
+        common.check_net_knobs(self, 2, SSD_PHASES)
         if self.lr_mult is not None:
             if self.phase != "train":
                 raise UsageError("--lr-mult applies to --phase train only")
