@@ -47,12 +47,6 @@ INCOMPLETE = {
         "Concat bottoms differ",
         "needs the fork's own Pooling (caffe_layers/pooling_layer: darknet's padded 2x2/1 "
         "maxpool); with BVLC's Pooling the route's maps are 24 vs 26, as Caffe would refuse"),
-    "DBC-Lab__One-Foundation-Model-for-All/Pretrained_models__Network_deploy.prototxt": (
-        "Pooling needs a 4-D", "3-D pooling on a 5-D blob: BVLC's Pooling is 2-D only"),
-    "DBC-Lab__One-Foundation-Model-for-All/deploy.prototxt": (
-        "Pooling needs a 4-D", "3-D pooling on a 5-D blob: BVLC's Pooling is 2-D only"),
-    "DlutMedimgGroup__MouseCTSegmentation/deploy.prototxt": (
-        "Pooling needs a 4-D", "3-D pooling on a 5-D blob: BVLC's Pooling is 2-D only"),
     "JunhyeongBak__Caffe_Light_Field/scripts__denseUNet_deploy.prototxt": (
         "unknown: Python1", "the repository's own Python layers: never imported, so unknown"),
     "JunhyeongBak__Caffe_Light_Field/scripts__denseUNet_test.prototxt": (

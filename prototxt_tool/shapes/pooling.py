@@ -119,17 +119,69 @@ def _four_d(shape: Shape, what: str) -> None:
 @register("Pooling")
 def pooling(ctx: LayerContext) -> LayerCost:
     """BVLC PoolingLayer; a second top (MAX only: the argmax mask) has the pooled shape.
+    A bottom of more than 4 axes is N-D pooling (`nd_pooling`), which BVLC refuses.
 
     ops = output elements x kernel area (one compare or add per window element).
     """
     param = ctx.layer.pooling_param
     blob_counts(ctx, (1, 1), (1, 2 if param.pool == MAX else 1))
     shape = ctx.bottom(0)
+    if len(shape) > 4:
+        return nd_pooling(param, shape, len(ctx.layer.top))
     _four_d(shape, "Pooling")
     window = pool_window(param, shape[2], shape[3])
     top = pool_output(shape, window, round_mode(param))
     ops = math.prod(top) * window.kernel[0] * window.kernel[1]
     return LayerCost(tops=[top] * len(ctx.layer.top), ops=ops, kind="pooling")
+
+
+def nd_pooling(param: Any, shape: Shape, tops: int) -> LayerCost:
+    """N-D pooling of the 3-D medical-imaging forks, whose PoolingParameter makes `kernel_size`,
+    `stride` and `pad` repeated (once, or once per spatial axis): the 3D-Caffe shipped in
+    DlutMedimgGroup/MouseCTSegmentation (3D-Caffe/src/caffe/layers/pooling_layer.cpp) and
+    YueSun814/caffe_rc3 (src/caffe/layers/pooling_layer.cpp, the Caffe of DBC-Lab's infant
+    brain nets). Both compute the same top from the fields dwsep's schema shares with them:
+    axes 0 and 1 kept, then per spatial axis ceil((in + 2 pad - kernel) / stride) + 1, minus
+    one when the last window would start in the padding (BVLC's rule, axis by axis). Neither
+    fork has round_mode or ceil_mode, and kernel_h/_w, stride_h/_w, pad_h/_w are 2-D only.
+    Used only for bottoms of more than 4 axes, which BVLC's 2-D PoolingLayer refuses.
+    """
+    for name in ("round_mode", "ceil_mode", "kernel_h", "kernel_w", "stride_h", "stride_w",
+                 "pad_h", "pad_w"):
+        if has(param, name):
+            raise ShapeError(f"{name} is not defined for N-D pooling (bottom {fmt(shape)}): "
+                             "the N-D pooling forks take kernel_size/stride/pad per axis")
+    spatial = shape[2:]
+    if param.global_pooling:
+        if has(param, "kernel_size"):
+            raise ShapeError("global_pooling takes its kernel from the input; "
+                             "kernel_size cannot be given")
+        kernel = spatial
+    elif has(param, "kernel_size"):
+        kernel = (param.kernel_size,) * len(spatial)
+    else:
+        raise ShapeError(f"N-D pooling of {fmt(shape)} needs kernel_size")
+    stride = (param.stride,) * len(spatial)
+    pad = (param.pad,) * len(spatial)
+    if min(kernel) <= 0:
+        raise ShapeError(f"pooling kernel must be positive, got {list(kernel)}")
+    if min(stride) <= 0:
+        raise ShapeError(f"pooling stride must be positive, got {list(stride)}")
+    if param.global_pooling and (max(pad) or max(stride) != 1):
+        raise ShapeError(f"global_pooling allows only pad 0 and stride 1, got pad "
+                         f"{list(pad)} stride {list(stride)}")
+    if max(pad) and param.pool not in (MAX, AVE):
+        raise ShapeError("padding is implemented only for MAX and AVE pooling")
+    if any(p >= k for p, k in zip(pad, kernel, strict=True)):
+        raise ShapeError(f"pad {list(pad)} must be smaller than kernel {list(kernel)}")
+    out = tuple(pooled_dim(size, k, s, p, CEIL)
+                for size, k, s, p in zip(spatial, kernel, stride, pad, strict=True))
+    if min(out) <= 0:
+        raise ShapeError(f"non-positive pooling output {list(out)} for bottom {fmt(shape)} "
+                         f"(kernel {list(kernel)}, stride {list(stride)}, pad {list(pad)})")
+    top = (*shape[:2], *out)
+    return LayerCost(tops=[top] * tops, ops=math.prod(top) * math.prod(kernel),
+                     kind="pooling")
 
 
 def _spp_level(param: Any, level: int, height: int, width: int) -> tuple[PoolWindow, int]:
