@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from prototxt_tool import __version__
-from prototxt_tool.errors import InputShapeNeeded, ShapeError, UsageError
+from prototxt_tool.errors import InputShapeNeeded, PriorCountMismatch, ShapeError, UsageError
 from prototxt_tool.pipeline import LoadedNet
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, UnknownShape, rule_for
 from prototxt_tool.shapes._util import blob_is_legacy, blob_proto_shape, fmt, shape_equals
@@ -125,24 +125,69 @@ class Analysis:
 
 def analyze(loaded: LoadedNet, input_shapes: Mapping[str, Shape] | None = None,
             blob_shapes: Mapping[str, Shape] | None = None, batch: int | None = None,
-            errors: str = "raise") -> Analysis:
+            errors: str = "raise", fork: str | None = None) -> Analysis:
     """Run every layer's shape/cost rule in order.
 
     input_shapes go to the layer producing that blob as an override of what the net declares
     (Input, DummyData, Data layers); blob_shapes fill in tops no rule can know (Python layers).
     errors="collect" records a layer's ShapeError in its report and carries on (lint).
+    fork (a forks.FORKS key) reads the types several forks define as that fork's; without it
+    their telltale fields decide and, for PriorBox, the net (`_fit_priors`).
     """
-    walk = _Walk(loaded, dict(input_shapes or {}), dict(blob_shapes or {}), batch, errors)
+    args = (loaded, dict(input_shapes or {}), dict(blob_shapes or {}), batch, errors)
+    try:
+        walk = _walk(*args, fork)
+    except PriorCountMismatch:
+        fitted = None if fork is not None else _fit_priors(args)
+        if fitted is None:
+            raise
+        return fitted.result()
+    if walk.prior_mismatch and fork is None:
+        walk = _fit_priors(args) or walk
+    return walk.result()
+
+
+def _walk(loaded: LoadedNet, input_shapes: dict[str, Shape], blob_shapes: dict[str, Shape],
+          batch: int | None, errors: str, fork: str | None) -> _Walk:
+    walk = _Walk(loaded, input_shapes, blob_shapes, batch, errors, fork)
     for i, layer in enumerate(loaded.net.layer):
         walk.layer(i, layer)
     walk.check_overrides_used()
-    return walk.result()
+    return walk
+
+
+def _fit_priors(args: tuple[Any, ...]) -> _Walk | None:
+    """SSD's PriorBox count does not fit the predictions (Caffe's SSD would refuse the net):
+    read the PriorBox layers as the one fork (MhLiao/TextBoxes, sfzhang15/FaceBoxes) whose
+    Caffe loads this net, if exactly one does. Their PriorBox reads SSD's very fields, so
+    only the net can tell them apart."""
+    from prototxt_tool.forks import FORKS
+    from prototxt_tool.shapes.detection import prior_box_forks
+
+    fitting = []
+    for fork in prior_box_forks(args[0].net.layer):
+        try:
+            walk = _walk(*args, fork)
+        except ShapeError:
+            continue
+        if not walk.prior_mismatch:
+            fitting.append((fork, walk))
+    if len(fitting) != 1:
+        return None
+    fork, walk = fitting[0]
+    walk.warnings.append(f"PriorBox layers read as in {FORKS[fork].repo} "
+                         "(src/caffe/layers/prior_box_layer.cpp): with SSD's (weiliu89/caffe) "
+                         "the prior boxes do not match the predictions")
+    return walk
 
 
 class _Walk:
     def __init__(self, loaded: LoadedNet, input_shapes: dict[str, Shape],
-                 blob_shapes: dict[str, Shape], batch: int | None, errors: str):
+                 blob_shapes: dict[str, Shape], batch: int | None, errors: str,
+                 fork: str | None = None):
         self.loaded = loaded
+        self.fork = fork
+        self.prior_mismatch = False  # collect mode: a PriorCountMismatch was recorded
         self.input_shapes = input_shapes
         self.blob_shapes = blob_shapes
         self.batch = batch
@@ -191,6 +236,7 @@ class _Walk:
                 raise self._locate(err, layer, index) from None
             # Collecting (lint): a shape only the user can give is unknown, not wrong.
             report.error = None if isinstance(err, InputShapeNeeded) else str(err.message)
+            self.prior_mismatch |= isinstance(err, PriorCountMismatch)
             cost = LayerCost(tops=[None] * len(top_names), params=None, macs=None, ops=None)
         self._record(report, layer, cost, top_names, bottom_names)
         if auto:  # AppendTop without available_blobs: no later layer can take it as a bottom
@@ -220,7 +266,7 @@ class _Walk:
             self.rules[report.type] = rule
             with contextlib.suppress(UnknownShape):
                 cost = rule(LayerContext(layer, [b.shape for b in report.bottoms], overrides,
-                                         len(top_names)))
+                                         len(top_names), self.fork))
         if cost is None:
             # An InnerProduct on an unknown input has unknown weights too: nothing is known.
             cost = LayerCost(tops=[], params=None, macs=None, ops=None,

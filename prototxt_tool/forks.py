@@ -34,6 +34,8 @@ FORKS: dict[str, Fork] = {f.key: f for f in (
     Fork("sphereface", "wy1iu/sphereface", "tools/caffe-sphereface/src/caffe/proto/caffe.proto"),
     Fork("caffe-face", "ydwen/caffe-face", _P),
     Fork("faceboxes", "sfzhang15/FaceBoxes", _P),
+    Fork("faceboxes-dense", "zihaozhang9/FaceBoxes", _P),
+    Fork("textboxes", "MhLiao/TextBoxes", _P),
     Fork("r-fcn", "daijifeng001/caffe-rfcn", _P),
     Fork("segnet", "alexgkendall/caffe-segnet", _P),
     Fork("crnn", "yalecyu/crnn.caffe", _P),

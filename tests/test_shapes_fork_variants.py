@@ -4,9 +4,11 @@ Each figure is worked out by hand from the fork's own C++, shown next to it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from prototxt_tool import caffe_pb2, textformat
+from prototxt_tool import analysis, caffe_pb2, pipeline, textformat
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, rule_for
 
@@ -75,3 +77,102 @@ def test_nd_pooling_errors(body: str, match: str) -> None:
 
 def test_pooling_below_four_axes_is_still_refused() -> None:
     fails(POOL % "kernel_size: 2", (1, 8, 8), match="4-D")
+
+
+# --- PriorBox of other forks ------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "forks"
+
+
+def prior_count(params: str, fork: str | None = None) -> int:
+    layer = caffe_pb2.LayerParameter()
+    textformat.parse(f'type: "PriorBox" bottom: "f" bottom: "img" top: "p" '
+                     f'prior_box_param {{ {params} }}', layer)
+    rule = rule_for("PriorBox")
+    assert rule is not None
+    top = rule(LayerContext(layer, [(1, 8, 2, 3), (1, 3, 16, 24)], {}, fork=fork)).tops[0]
+    assert top is not None and top[:2] == (1, 2) and top[2] % (2 * 3 * 4) == 0
+    return top[2] // (2 * 3 * 4)
+
+
+@pytest.mark.parametrize(("params", "priors"), [
+    # zihaozhang9/FaceBoxes: len(ratios) * len(fixed_size) + per density len(ratios)*(d^2-1)
+    ("fixed_size: 32 fixed_size: 64 fixed_size: 128 density: 4 density: 2 density: 1",
+     3 + 15 + 3 + 0),
+    ("fixed_size: 256 density: 1 step: 64", 1),
+    ("fixed_size: 32 density: 2 aspect_ratio: 2", 3 + 3 * 3),         # ratios 1, 2, 1/2
+    ("fixed_size: 32 density: 2 fixed_ratio: 1 fixed_ratio: 2", 1 + 2 * 3),
+    ("fixed_size: 8 density: 1.5", 2),                   # int(1 + 1 * (2.25 - 1)) = 2
+    ("min_size: 16 max_size: 32 density: 2", 1 + 3 + 1),  # min_size in place of fixed_size
+])
+def test_dense_prior_box(params: str, priors: int) -> None:
+    assert prior_count(params) == priors
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ("fixed_size: 32", "fixed_size needs density"),
+    ("fixed_size: 32 fixed_size: 64 density: 2", "2 fixed_size but only 1 density"),
+    ("fixed_size: 32 density: 1 fixed_ratio: 1 aspect_ratio: 2", "cannot both"),
+    ("fixed_size: 32 density: 0", "density must be positive"),
+    ("fixed_size: -4 density: 1", "fixed_size must be positive"),
+    ("density: 1", "must provide min_size or fixed_size"),
+    ("min_size: 16 max_size: 8 density: 1", "must be greater than min_size"),
+])
+def test_dense_prior_box_errors(params: str, match: str) -> None:
+    with pytest.raises(ShapeError, match=match):
+        prior_count(params)
+
+
+def test_textboxes_and_faceboxes_counts() -> None:
+    ssd = "min_size: 30 max_size: 60 aspect_ratio: 2 aspect_ratio: 3 flip: false"
+    assert prior_count(ssd) == 3 + 1
+    assert prior_count(ssd, "textboxes") == 2 * (3 + 1)  # each prior twice, offset half a cell
+    three = "min_size: 32 min_size: 64 min_size: 128"
+    assert prior_count(three) == 3
+    assert prior_count(three, "faceboxes") == 21  # sfzhang15: 16 + 4 + 1 densified anchors
+    assert prior_count(three + " max_size: 40 max_size: 80 max_size: 160", "faceboxes") == 24
+    assert prior_count("min_size: 32 min_size: 64", "faceboxes") == 2  # only 3 sizes differ
+    assert prior_count(ssd, "happynear") == 4  # a fork without a PriorBox of its own: SSD's
+    with pytest.raises(ShapeError, match=r"TextBoxes' PriorBox .* none of step"):
+        prior_count(ssd + " step: 8", "textboxes")
+    with pytest.raises(ShapeError, match="several min_size"):
+        prior_count("min_size: 8 min_size: 16", "textboxes")
+
+
+def load(name: str, edit: tuple[str, str] = ("", "")) -> pipeline.LoadedNet:
+    path = FIXTURES / name
+    text = path.read_text(encoding="utf-8").replace(*edit)
+    return pipeline.load_net(pipeline.Source(str(path), text))
+
+
+@pytest.mark.parametrize(("name", "per_cell", "repo"), [
+    ("textboxes_priors.prototxt", 4, "MhLiao/TextBoxes"),
+    ("faceboxes_priors.prototxt", 21, "sfzhang15/FaceBoxes"),
+])
+def test_the_net_tells_which_prior_box(name: str, per_cell: int, repo: str) -> None:
+    """SSD's count does not fit the predictions, the fork's does: the net is that fork's."""
+    result = analysis.analyze(load(name))
+    priors = next(r for r in result.layers if r.type == "PriorBox")
+    assert priors.tops[0].shape == (1, 2, 2 * 2 * per_cell * 4)  # 2x2 map
+    assert not analysis.incomplete(result)
+    assert any(repo in w and "PriorBox" in w for w in result.warnings)
+    collected = analysis.analyze(load(name), errors="collect")  # lint's mode agrees
+    assert [r.error for r in collected.layers] == [None] * len(collected.layers)
+    assert next(r for r in collected.layers if r.type == "PriorBox").tops == priors.tops
+
+
+def test_when_no_prior_box_fits_the_ssd_error_stays() -> None:
+    # loc for 3 priors per cell fits neither SSD's 2 nor TextBoxes' 4
+    loaded = load("textboxes_priors.prototxt", ("num_output: 16", "num_output: 12"))
+    with pytest.raises(ShapeError, match=r"'detection_out'.*8 priors x 1 location classes x 4 "
+                                          r"do not match the 48 location predictions"):
+        analysis.analyze(loaded)
+    result = analysis.analyze(loaded, errors="collect")
+    assert "8 priors" in (result.layers[-1].error or "")
+
+
+def test_a_chosen_fork_is_not_second_guessed() -> None:
+    result = analysis.analyze(load("textboxes_priors.prototxt"), fork="textboxes")
+    assert not any("PriorBox" in w for w in result.warnings)
+    with pytest.raises(ShapeError, match="do not match"):
+        analysis.analyze(load("textboxes_priors.prototxt"), fork="faceboxes")

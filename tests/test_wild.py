@@ -60,12 +60,6 @@ INCOMPLETE = {
 # Deploy-like files still incomplete because a fork layer has no rule yet (never guessed: the
 # layer and what follows it are unknown). file -> words of the status.
 KNOWN_GAPS = {
-    "MhLiao__TextBoxes/examples__TextBoxes__deploy.prototxt":
-        "64510 priors",  # TextBoxes' PriorBox (offset priors: twice as many) has no rule
-    "sfzhang15__FaceBoxes/models__faceboxes__deploy.prototxt":
-        "1000 priors",  # FaceBoxes' densified PriorBox has no rule
-    "zihaozhang9__FaceBoxes/examples__faceboxes__faceboxes_deploy.prototxt":
-        "unknown: inception3_priorbox",  # PriorBox fixed_size/density skipped
     "ctensmeyer__binarization_2017/dibco_model.prototxt": "unknown: BilinearInterpolation1",
     "ctensmeyer__binarization_2017/plm_model.prototxt": "unknown: BilinearInterpolation1",
     "happynear__AMSoftmax/prototxt__face_deploy_mirror_normalize.prototxt":

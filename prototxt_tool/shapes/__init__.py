@@ -57,6 +57,9 @@ class LayerContext:
     # Shapes forced from the command line (--input-shape/--blob-shape), by top name.
     overrides: dict[str, Shape] = field(default_factory=dict)
     top_count: int = -1  # len(layer.top) when the caller has it already (-1: read it)
+    # The fork a type with several fork meanings is read as (a key of forks.FORKS); None:
+    # the layer's own telltale fields decide, else BVLC's or the best-known fork's meaning.
+    fork: str | None = None
 
     @property
     def tops(self) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from prototxt_tool.errors import ShapeError
+from prototxt_tool.errors import PriorCountMismatch, ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
 from prototxt_tool.shapes._util import blob_counts, float32, legacy_dim, legacy_nchw
 from prototxt_tool.shapes.data import NCHW, Known, resolve
@@ -65,19 +65,31 @@ def permute(ctx: LayerContext) -> LayerCost:
 
 # --- PriorBox --------------------------------------------------------------------------------
 
+# Forks that register their own PriorBox with another count of priors per cell. The one of
+# zihaozhang9/FaceBoxes has fields of its own (fixed_size, fixed_ratio, density); the two below
+# read the very fields SSD's does, so only the net tells them apart (analysis.analyze tries
+# them when SSD's count does not fit the predictions, see `prior_box_forks`).
+TEXTBOXES, FACEBOXES, DENSE = "textboxes", "faceboxes", "faceboxes-dense"
+_DENSE_FIELDS = ("fixed_size", "fixed_ratio", "density")
+# MhLiao/TextBoxes src/caffe/proto/caffe.proto: PriorBoxParameter has only these, min_size and
+# max_size optional (one value each).
+_TEXTBOXES_FIELDS = frozenset({"min_size", "max_size", "aspect_ratio", "flip", "clip",
+                               "variance"})
+
 
 @register("PriorBox")
 def prior_box(ctx: LayerContext) -> LayerCost:
-    """Default boxes of SSD (weiliu89/caffe, src/caffe/layers/prior_box_layer.cpp).
+    """Default boxes of SSD (weiliu89/caffe, src/caffe/layers/prior_box_layer.cpp) and of the
+    forks that change their number (`prior_box_count`).
 
     Bottoms: the feature map and the image (only its size is read, in Forward). Top
-    [1, 2, H * W * num_priors * 4]: box corners, then their variances. num_priors is
+    [1, 2, H * W * num_priors * 4]: box corners, then their variances. SSD's num_priors is
     (distinct aspect ratios incl. 1 and, with flip, the reciprocals) * len(min_size)
     + len(max_size). The boxes do not depend on the data: 0 ops.
     """
     blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
     p = ctx.layer.prior_box_param
-    num_priors = _num_priors(p)
+    num_priors = prior_box_count(p, ctx.fork)
     _check_prior_box_fields(p)
     _, _, height, width = legacy_nchw(ctx.bottom(0))
     length = width * height * num_priors * 4
@@ -86,14 +98,96 @@ def prior_box(ctx: LayerContext) -> LayerCost:
     return LayerCost(tops=[(1, 2, length)], ops=0, kind="detection")
 
 
+def prior_box_count(p: Any, fork: str | None = None) -> int:
+    """Priors per feature-map cell, as the fork whose PriorBox reads the layer counts them:
+    zihaozhang9/FaceBoxes' when it sets one of its own fields, else `fork`'s if it is
+    TEXTBOXES or FACEBOXES, else SSD's."""
+    if any(getattr(p, name) for name in _DENSE_FIELDS):
+        return _dense_priors(p)
+    if fork == TEXTBOXES:
+        return _textboxes_priors(p)
+    if fork == FACEBOXES and len(p.min_size) == 3:
+        # sfzhang15/FaceBoxes src/caffe/layers/prior_box_layer.cpp, LayerSetUp: three
+        # min_size values stand for the densified 32/64/128 anchors, 16 + 4 + 1 boxes.
+        _num_priors(p)  # the same checks
+        return 21 + len(p.max_size)
+    return _num_priors(p)
+
+
+def prior_box_forks(layers: Any) -> list[str]:
+    """The forks (TEXTBOXES, FACEBOXES) whose Caffe could load every PriorBox of `layers` and
+    would count another number of priors for at least one of them: what analysis tries when
+    SSD's count does not match the predictions."""
+    boxes = [layer.prior_box_param for layer in layers if layer.type == "PriorBox"]
+    if not boxes or any(any(getattr(p, n) for n in _DENSE_FIELDS) for p in boxes):
+        return []
+    forks = []
+    if all(_textboxes_can_read(p) for p in boxes):
+        forks.append(TEXTBOXES)
+    if any(len(p.min_size) == 3 and len(_aspect_ratios(p)) != 7 for p in boxes):
+        forks.append(FACEBOXES)
+    return forks
+
+
+def _textboxes_can_read(p: Any) -> bool:
+    return (len(p.min_size) <= 1 and len(p.max_size) <= 1
+            and all(f.name in _TEXTBOXES_FIELDS for f, _ in p.ListFields()))
+
+
+def _textboxes_priors(p: Any) -> int:
+    """MhLiao/TextBoxes src/caffe/layers/prior_box_layer.cpp, LayerSetUp: one min_size (and
+    at most one max_size); every prior is laid twice, the copy half a cell lower (Forward's
+    center_y_offset_1), so num_priors = 2 * (len(ratios) + has max_size)."""
+    if not _textboxes_can_read(p):
+        extra = sorted({f.name for f, _ in p.ListFields()} - _TEXTBOXES_FIELDS)
+        raise ShapeError("MhLiao/TextBoxes' PriorBox takes one min_size and one max_size and "
+                         "none of " + ", ".join(extra or ["several min_size/max_size"]))
+    return 2 * _num_priors(p)
+
+
+def _dense_priors(p: Any) -> int:
+    """zihaozhang9/FaceBoxes src/caffe/layers/prior_box_layer.cpp, LayerSetUp: len(ratios) *
+    len(fixed_size) (or * len(min_size) without fixed_size), then per density d
+    len(fixed_ratio or ratios) * (d^2 - 1) more, added as a double to the int count (so a
+    fractional result is truncated), then one per max_size."""
+    for name in ("min_size", "fixed_size", "density"):
+        _positive(p, name)
+    if p.fixed_size and not p.density:
+        raise ShapeError("prior_box_param: fixed_size needs density")
+    if len(p.density) < len(p.fixed_size):
+        # Forward reads density[i] for each fixed_size[i]: the fork reads past its list.
+        raise ShapeError(f"prior_box_param has {len(p.fixed_size)} fixed_size but only "
+                         f"{len(p.density)} density values")
+    if p.fixed_ratio and p.aspect_ratio:
+        raise ShapeError("prior_box_param: fixed_ratio and aspect_ratio cannot both be given")
+    if not p.min_size and not p.fixed_size:
+        raise ShapeError("prior_box_param must provide min_size or fixed_size")
+    ratios = _aspect_ratios(p)
+    sizes = p.fixed_size or p.min_size
+    num_priors = len(ratios) * len(sizes)
+    per_density = len(p.fixed_ratio) if p.fixed_ratio else len(ratios)
+    for density in p.density:
+        num_priors = int(num_priors + per_density * (float(density) ** 2 - 1))
+    return num_priors + _max_sizes(p)
+
+
 def _num_priors(p: Any) -> int:
     if not p.min_size:
         raise ShapeError("prior_box_param must provide min_size")
-    for size in p.min_size:
-        if size <= 0:
-            raise ShapeError(f"prior_box_param min_size must be positive, got {size:g}")
+    _positive(p, "min_size")
     ratios = _aspect_ratios(p)
     num_priors = len(ratios) * len(p.min_size)
+    return num_priors + _max_sizes(p)
+
+
+def _positive(p: Any, name: str) -> None:
+    for value in getattr(p, name):
+        if value <= 0:
+            raise ShapeError(f"prior_box_param {name} must be positive, got {value:g}")
+
+
+def _max_sizes(p: Any) -> int:
+    """One more prior per max_size, paired with the min_size of the same index."""
     if p.max_size:
         if len(p.max_size) != len(p.min_size):
             raise ShapeError(f"prior_box_param has {len(p.min_size)} min_size but "
@@ -101,8 +195,7 @@ def _num_priors(p: Any) -> int:
         for low, high in zip(p.min_size, p.max_size, strict=True):
             if high <= low:
                 raise ShapeError(f"max_size {high:g} must be greater than min_size {low:g}")
-        num_priors += len(p.max_size)
-    return num_priors
+    return len(p.max_size)
 
 
 def _aspect_ratios(p: Any) -> list[float]:
@@ -175,11 +268,13 @@ def _check_detection_bottoms(ctx: LayerContext, p: Any) -> None:
     num_priors = legacy_dim(priors, 2) // 4
     loc_classes = 1 if p.share_location else p.num_classes
     if num_priors * loc_classes * 4 != legacy_dim(loc, 1):
-        raise ShapeError(f"{num_priors} priors x {loc_classes} location classes x 4 do not "
-                         f"match the {legacy_dim(loc, 1)} location predictions {list(loc)}")
+        raise PriorCountMismatch(f"{num_priors} priors x {loc_classes} location classes x 4 "
+                                 f"do not match the {legacy_dim(loc, 1)} location "
+                                 f"predictions {list(loc)}")
     if num_priors * p.num_classes != legacy_dim(conf, 1):
-        raise ShapeError(f"{num_priors} priors x {p.num_classes} classes do not match the "
-                         f"{legacy_dim(conf, 1)} confidence predictions {list(conf)}")
+        raise PriorCountMismatch(f"{num_priors} priors x {p.num_classes} classes do not match "
+                                 f"the {legacy_dim(conf, 1)} confidence predictions "
+                                 f"{list(conf)}")
 
 
 # --- AnnotatedData ---------------------------------------------------------------------------
