@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from prototxt_tool import __version__
-from prototxt_tool.errors import InputShapeNeeded, PriorCountMismatch, ShapeError, UsageError
+from prototxt_tool.errors import InputShapeNeeded, ShapeError, UsageError
 from prototxt_tool.pipeline import LoadedNet
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, UnknownShape, rule_for
 from prototxt_tool.shapes._util import blob_is_legacy, blob_proto_shape, fmt, shape_equals
@@ -137,13 +137,16 @@ def analyze(loaded: LoadedNet, input_shapes: Mapping[str, Shape] | None = None,
     args = (loaded, dict(input_shapes or {}), dict(blob_shapes or {}), batch, errors)
     try:
         walk = _walk(*args, fork)
-    except PriorCountMismatch:
-        fitted = None if fork is not None else _fit_priors(args)
+    except InputShapeNeeded:
+        raise
+    except ShapeError as err:
+        failure = f"layer '{err.layer}': {err.message}" if err.layer else err.message
+        fitted = None if fork is not None else _fit_fork(args, failure)
         if fitted is None:
             raise
         return fitted.result()
-    if walk.prior_mismatch and fork is None:
-        walk = _fit_priors(args) or walk
+    if walk.failed and fork is None:
+        walk = _fit_fork(args, walk.failed) or walk
     return walk.result()
 
 
@@ -156,28 +159,30 @@ def _walk(loaded: LoadedNet, input_shapes: dict[str, Shape], blob_shapes: dict[s
     return walk
 
 
-def _fit_priors(args: tuple[Any, ...]) -> _Walk | None:
-    """SSD's PriorBox count does not fit the predictions (Caffe's SSD would refuse the net):
-    read the PriorBox layers as the one fork (MhLiao/TextBoxes, sfzhang15/FaceBoxes) whose
-    Caffe loads this net, if exactly one does. Their PriorBox reads SSD's very fields, so
-    only the net can tell them apart."""
+def _fit_fork(args: tuple[Any, ...], failure: str) -> _Walk | None:
+    """BVLC's (or SSD's) reading of the net fails: read it as the one fork whose Caffe loads
+    it, if exactly one of the forks that redefine a layer type it uses does. These forks
+    change a type's meaning without a field of their own (MhLiao/TextBoxes' and
+    sfzhang15/FaceBoxes' PriorBox, ChenYingpeng/caffe-yolov3's Pooling), so only the net can
+    tell, and a net BVLC's reading loads is never read otherwise."""
     from prototxt_tool.forks import FORKS
     from prototxt_tool.shapes.detection import prior_box_forks
+    from prototxt_tool.shapes.pooling import darknet_pooling_forks
 
+    layers = args[0].net.layer
     fitting = []
-    for fork in prior_box_forks(args[0].net.layer):
+    for fork, what in prior_box_forks(layers) + darknet_pooling_forks(layers):
         try:
             walk = _walk(*args, fork)
         except ShapeError:
             continue
-        if not walk.prior_mismatch:
-            fitting.append((fork, walk))
+        if not walk.failed:
+            fitting.append((fork, what, walk))
     if len(fitting) != 1:
         return None
-    fork, walk = fitting[0]
-    walk.warnings.append(f"PriorBox layers read as in {FORKS[fork].repo} "
-                         "(src/caffe/layers/prior_box_layer.cpp): with SSD's (weiliu89/caffe) "
-                         "the prior boxes do not match the predictions")
+    fork, what, walk = fitting[0]
+    walk.warnings.append(f"read as a {FORKS[fork].repo} net (its own {what}): as BVLC and "
+                         f"SSD read it, {failure}")
     return walk
 
 
@@ -187,7 +192,7 @@ class _Walk:
                  fork: str | None = None):
         self.loaded = loaded
         self.fork = fork
-        self.prior_mismatch = False  # collect mode: a PriorCountMismatch was recorded
+        self.failed = ""  # collect mode: the first error a layer's rule raised
         self.input_shapes = input_shapes
         self.blob_shapes = blob_shapes
         self.batch = batch
@@ -236,7 +241,8 @@ class _Walk:
                 raise self._locate(err, layer, index) from None
             # Collecting (lint): a shape only the user can give is unknown, not wrong.
             report.error = None if isinstance(err, InputShapeNeeded) else str(err.message)
-            self.prior_mismatch |= isinstance(err, PriorCountMismatch)
+            if report.error and not self.failed:
+                self.failed = f"layer '{layer.name}': {report.error}"
             cost = LayerCost(tops=[None] * len(top_names), params=None, macs=None, ops=None)
         self._record(report, layer, cost, top_names, bottom_names)
         if auto:  # AppendTop without available_blobs: no later layer can take it as a bottom

@@ -60,11 +60,6 @@ class ShapeError(NetError):
     """Shapes that cannot work out (mismatch, non-positive dim, group not dividing C, ...)."""
 
 
-class PriorCountMismatch(ShapeError):
-    """SSD-style predictions do not match the number of prior boxes (DetectionOutput,
-    MultiBoxLoss); analysis then tries the PriorBox meanings of other forks."""
-
-
 class UpgradeError(NetError):
     """A legacy net Caffe's upgrade refuses (or would read past the end of).
 

@@ -36,6 +36,8 @@ FORKS: dict[str, Fork] = {f.key: f for f in (
     Fork("faceboxes", "sfzhang15/FaceBoxes", _P),
     Fork("faceboxes-dense", "zihaozhang9/FaceBoxes", _P),
     Fork("textboxes", "MhLiao/TextBoxes", _P),
+    # Layer sources dropped into a BVLC Caffe: BVLC's caffe.proto, its own Pooling and Upsample.
+    Fork("caffe-yolov3", "ChenYingpeng/caffe-yolov3", "caffe_layers/"),
     Fork("r-fcn", "daijifeng001/caffe-rfcn", _P),
     Fork("segnet", "alexgkendall/caffe-segnet", _P),
     Fork("crnn", "yalecyu/crnn.caffe", _P),

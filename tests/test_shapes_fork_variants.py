@@ -176,3 +176,36 @@ def test_a_chosen_fork_is_not_second_guessed() -> None:
     assert not any("PriorBox" in w for w in result.warnings)
     with pytest.raises(ShapeError, match="do not match"):
         analysis.analyze(load("textboxes_priors.prototxt"), fork="faceboxes")
+
+
+# --- darknet's pooling (ChenYingpeng/caffe-yolov3) ----------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "size", "bvlc", "darknet"), [
+    ("kernel_size: 2 stride: 1", 13, 12, 13),          # 2 - 1 odd: ceil(11 / 1) + 1 + 1
+    ("kernel_size: 3 stride: 2", 13, 6, 7),            # 3 - 2 odd too: 6 + 1
+    ("kernel_size: 2 stride: 2", 13, 7, 7),            # even: as BVLC
+    ("kernel_size: 2 stride: 3", 13, 5, 5),            # -1 % 2 is -1 in C++: as BVLC
+    ("kernel_size: 2 stride: 1 pad: 1", 13, 14, 14),   # 13 + 1 + 1 = 15, last window clipped
+    ("kernel_size: 2 stride: 2 round_mode: FLOOR", 13, 6, 7),  # the fork always rounds up
+])
+def test_darknet_pooling(body: str, size: int, bvlc: int, darknet: int) -> None:
+    layer = caffe_pb2.LayerParameter()
+    textformat.parse(POOL % body, layer)
+    layer.top.append("p")
+    rule = rule_for("Pooling")
+    assert rule is not None
+    for fork, side in ((None, bvlc), ("caffe-yolov3", darknet)):
+        cost = rule(LayerContext(layer, [(1, 8, size, size)], {}, fork=fork))
+        k = 4 if "kernel_size: 2" in body else 9
+        assert cost.tops == [(1, 8, side, side)] and cost.ops == 8 * side * side * k
+
+
+def test_the_net_tells_darknet_pooling() -> None:
+    result = analysis.analyze(load("darknet_pool.prototxt"))
+    assert [r.tops[0].shape for r in result.layers[1:]] == [(1, 3, 4, 4), (1, 6, 4, 4)]
+    assert any("ChenYingpeng/caffe-yolov3 net (its own Pooling)" in w and "Concat" in w
+               for w in result.warnings)
+    # without the route BVLC's reading loads the net, and stays
+    alone = load("darknet_pool.prototxt", ('layer { name: "route"', "# "))
+    assert analysis.analyze(alone).layers[-1].tops[0].shape == (1, 3, 3, 3)

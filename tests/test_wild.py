@@ -43,10 +43,6 @@ PARSE_FAILS = {
 
 # deploy-like file -> (words of the expected analyze status, why that is right)
 INCOMPLETE = {
-    "ChenYingpeng__caffe-yolov3/prototxt__yolov3-tiny.prototxt": (
-        "Concat bottoms differ",
-        "needs the fork's own Pooling (caffe_layers/pooling_layer: darknet's padded 2x2/1 "
-        "maxpool); with BVLC's Pooling the route's maps are 24 vs 26, as Caffe would refuse"),
     "JunhyeongBak__Caffe_Light_Field/scripts__denseUNet_deploy.prototxt": (
         "unknown: Python1", "the repository's own Python layers: never imported, so unknown"),
     "JunhyeongBak__Caffe_Light_Field/scripts__denseUNet_test.prototxt": (

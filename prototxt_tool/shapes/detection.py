@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from prototxt_tool.errors import PriorCountMismatch, ShapeError
+from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
 from prototxt_tool.shapes._util import blob_counts, float32, legacy_dim, legacy_nchw
 from prototxt_tool.shapes.data import NCHW, Known, resolve
@@ -68,7 +68,7 @@ def permute(ctx: LayerContext) -> LayerCost:
 # Forks that register their own PriorBox with another count of priors per cell. The one of
 # zihaozhang9/FaceBoxes has fields of its own (fixed_size, fixed_ratio, density); the two below
 # read the very fields SSD's does, so only the net tells them apart (analysis.analyze tries
-# them when SSD's count does not fit the predictions, see `prior_box_forks`).
+# them when SSD's reading does not load the net, see `prior_box_forks`).
 TEXTBOXES, FACEBOXES, DENSE = "textboxes", "faceboxes", "faceboxes-dense"
 _DENSE_FIELDS = ("fixed_size", "fixed_ratio", "density")
 # MhLiao/TextBoxes src/caffe/proto/caffe.proto: PriorBoxParameter has only these, min_size and
@@ -114,18 +114,18 @@ def prior_box_count(p: Any, fork: str | None = None) -> int:
     return _num_priors(p)
 
 
-def prior_box_forks(layers: Any) -> list[str]:
+def prior_box_forks(layers: Any) -> list[tuple[str, str]]:
     """The forks (TEXTBOXES, FACEBOXES) whose Caffe could load every PriorBox of `layers` and
-    would count another number of priors for at least one of them: what analysis tries when
-    SSD's count does not match the predictions."""
+    would count another number of priors for at least one of them, with what they redefine:
+    what analysis tries when SSD's reading does not load the net."""
     boxes = [layer.prior_box_param for layer in layers if layer.type == "PriorBox"]
     if not boxes or any(any(getattr(p, n) for n in _DENSE_FIELDS) for p in boxes):
         return []
     forks = []
     if all(_textboxes_can_read(p) for p in boxes):
-        forks.append(TEXTBOXES)
+        forks.append((TEXTBOXES, "PriorBox"))
     if any(len(p.min_size) == 3 and len(_aspect_ratios(p)) != 7 for p in boxes):
-        forks.append(FACEBOXES)
+        forks.append((FACEBOXES, "PriorBox"))
     return forks
 
 
@@ -268,11 +268,11 @@ def _check_detection_bottoms(ctx: LayerContext, p: Any) -> None:
     num_priors = legacy_dim(priors, 2) // 4
     loc_classes = 1 if p.share_location else p.num_classes
     if num_priors * loc_classes * 4 != legacy_dim(loc, 1):
-        raise PriorCountMismatch(f"{num_priors} priors x {loc_classes} location classes x 4 "
+        raise ShapeError(f"{num_priors} priors x {loc_classes} location classes x 4 "
                                  f"do not match the {legacy_dim(loc, 1)} location "
                                  f"predictions {list(loc)}")
     if num_priors * p.num_classes != legacy_dim(conf, 1):
-        raise PriorCountMismatch(f"{num_priors} priors x {p.num_classes} classes do not match "
+        raise ShapeError(f"{num_priors} priors x {p.num_classes} classes do not match "
                                  f"the {legacy_dim(conf, 1)} confidence predictions "
                                  f"{list(conf)}")
 

@@ -88,26 +88,48 @@ def round_mode(param: Any) -> int:
     return mode
 
 
-def pooled_dim(size: int, kernel: int, stride: int, pad: int, mode: int) -> int:
-    """PoolingLayer::Reshape along one axis, including the padded-last-window clip."""
+def pooled_dim(size: int, kernel: int, stride: int, pad: int, mode: int, extra: int = 0) -> int:
+    """PoolingLayer::Reshape along one axis, including the padded-last-window clip (`extra`
+    is added before it: ChenYingpeng/caffe-yolov3's darknet window, see `pooling`)."""
     span = size + 2 * pad - kernel
     steps = -(-span // stride) if mode == CEIL else span // stride
-    out = steps + 1
+    out = steps + 1 + extra
     if pad and (out - 1) * stride >= size + pad:
         out -= 1  # the last window would start inside the padding: Caffe drops it
     return out
 
 
-def pool_output(shape: Shape, window: PoolWindow, mode: int) -> Shape:
+def pool_output(shape: Shape, window: PoolWindow, mode: int, extra: int = 0) -> Shape:
     """Top shape of a 4-D pooling, rejecting an empty output."""
     n, c, height, width = shape
-    out = [pooled_dim(size, window.kernel[i], window.stride[i], window.pad[i], mode)
+    out = [pooled_dim(size, window.kernel[i], window.stride[i], window.pad[i], mode, extra)
            for i, size in enumerate((height, width))]
     if min(out) <= 0:
         raise ShapeError(f"non-positive pooling output {out[0]}x{out[1]} for bottom {fmt(shape)} "
                          f"(kernel {list(window.kernel)}, stride {list(window.stride)}, "
                          f"pad {list(window.pad)})")
     return (n, c, out[0], out[1])
+
+
+YOLOV3 = "caffe-yolov3"  # forks.FORKS key of ChenYingpeng/caffe-yolov3
+
+
+def darknet_pooling_forks(layers: Any) -> list[tuple[str, str]]:
+    """[(YOLOV3, "Pooling")] when a Pooling is darknet's `maxpool size=2 stride=1` (kernel 2,
+    stride 1, no pad; yolov3-tiny): BVLC's Pooling shrinks the map by one there, which a net
+    converted from darknet does not mean; ChenYingpeng/caffe-yolov3 replaces BVLC's
+    pooling_layer.cpp for it. analysis tries that reading only when BVLC's does not load
+    the net."""
+    for layer in layers:
+        if layer.type != "Pooling":
+            continue
+        p = layer.pooling_param
+        kernel = p.kernel_h if has(p, "kernel_h") else p.kernel_size
+        stride = p.stride_h if has(p, "stride_h") else p.stride
+        pad = p.pad_h if has(p, "pad_h") else p.pad
+        if kernel == 2 and stride == 1 and pad == 0 and not p.global_pooling:
+            return [(YOLOV3, "Pooling")]
+    return []
 
 
 def _four_d(shape: Shape, what: str) -> None:
@@ -130,7 +152,14 @@ def pooling(ctx: LayerContext) -> LayerCost:
         return nd_pooling(param, shape, len(ctx.layer.top))
     _four_d(shape, "Pooling")
     window = pool_window(param, shape[2], shape[3])
-    top = pool_output(shape, window, round_mode(param))
+    if ctx.fork == YOLOV3:
+        # ChenYingpeng/caffe-yolov3 caffe_layers/pooling_layer/pooling_layer.cpp, Reshape:
+        # always rounds up, then one more row and column when kernel_h - stride_h is odd
+        # (C++ %: a negative difference never is), so darknet's 2x2/1 maxpool keeps the size.
+        odd = window.kernel[0] - window.stride[0]
+        top = pool_output(shape, window, CEIL, 1 if odd > 0 and odd % 2 else 0)
+    else:
+        top = pool_output(shape, window, round_mode(param))
     ops = math.prod(top) * window.kernel[0] * window.kernel[1]
     return LayerCost(tops=[top] * len(ctx.layer.top), ops=ops, kind="pooling")
 
