@@ -357,7 +357,8 @@ class _Walk:
         report.param_shapes = [tuple(s) for s in params]
         sizes = [math.prod(s) for s in params]
         report.params = sum(sizes)
-        report.learnable = sum(sizes[:len(sizes) - cost.stats])
+        report.learnable = (sum(sizes[:len(sizes) - cost.stats])
+                            - sum(sizes[i] for i in cost.stats_at))
         specs = layer.param
         if not specs:
             return

@@ -64,15 +64,6 @@ KNOWN_GAPS = {
     "happynear__caffe-windows/src__caffe__test__normalize_layer.prototxt": "unknown: ip1",
     "happynear__caffe-windows/src__caffe__test__normalize_layer_renorm.prototxt":
         "unknown: norm1",
-    "senlinuc__caffe_ocr/examples__ocr__densenet__densenet-no-blstm_deploy.prototxt":
-        "unknown: DenseBlock1",
-    "senlinuc__caffe_ocr/examples__ocr__densenet__densenet-res-blstm_deploy.prototxt":
-        "unknown: DenseBlock1",
-    "senlinuc__caffe_ocr/examples__ocr__densenet__densenet-sum-blstm-full-res-blstm_deploy"
-    ".prototxt": "unknown: DenseBlock1",
-    "wdzhao123__FRD/test.prototxt": "unknown: output_decay",  # output_decay_param skipped
-    "weitianhan__human_parsing/test.prototxt": "unknown: cmap1",
-    "yalecyu__crnn.caffe/examples__crnn__deploy.prototxt": "unknown: indicator",
 }
 
 

@@ -33,6 +33,7 @@ class LayerCost:
     kind: a coarse category used for the breakdown ("depthwise conv", "pointwise conv", ...).
     stats: how many of the trailing `params` blobs are running statistics, not learned
         (BatchNorm's mean/variance/factor); published parameter counts leave them out.
+        `stats_at` lists statistics elsewhere among the blobs (by index).
     data_dependent: the layer's work (and the tops it leaves None) depends on the values
         flowing through it, which no static analysis and not even Caffe's net init can
         know: boxes kept by NMS, the size of each region of interest. Its params and MACs
@@ -46,6 +47,9 @@ class LayerCost:
     kind: str = "other"
     stats: int = 0
     data_dependent: bool = False
+    # Further running-statistics blobs by index, where a fork interleaves them with learned
+    # ones (DenseBlock with use_BC); `stats` still counts the trailing ones.
+    stats_at: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)

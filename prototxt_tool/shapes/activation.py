@@ -89,3 +89,17 @@ def softmax(ctx: LayerContext) -> LayerCost:
     shape = ctx.bottom(0)
     axis_of(shape, ctx.layer.softmax_param.axis)
     return LayerCost(tops=[shape], ops=3 * math.prod(shape), kind="softmax")
+
+
+@register("OutputDecay")
+def output_decay(ctx: LayerContext) -> LayerCost:
+    """yi94code/HRSOD caffe-master/src/caffe/layers/output_decay_layer.cpp (the Caffe of
+    Huchuan Lu's group's saliency nets, e.g. wdzhao123/FRD): a NeuronLayer whose LayerSetUp
+    CHECKs one bottom, one top, in place. Its Forward is empty; Backward adds an L1/L2
+    penalty on the values to their gradient (regularization_type is read only there). So at
+    inference: the bottom's shape, 0 ops."""
+    blob_counts(ctx, (1, 1), (1, 1))
+    if ctx.layer.top[0] != ctx.layer.bottom[0]:
+        raise ShapeError(f"OutputDecay must run in place (top '{ctx.layer.top[0]}' is not its "
+                         f"bottom '{ctx.layer.bottom[0]}')")
+    return LayerCost(tops=[ctx.bottom(0)], ops=0, kind="other")

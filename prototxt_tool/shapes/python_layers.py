@@ -9,6 +9,7 @@ written. Any other module stays unknown (see fork.python_layer).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 
 from prototxt_tool.errors import ShapeError
@@ -69,8 +70,42 @@ def detectnet_cluster(ctx: LayerContext) -> LayerCost:
     return LayerCost(tops=[top] * classes, ops=None, kind="detection", data_dependent=True)
 
 
+def human_parsing_cmap(ctx: LayerContext) -> LayerCost:
+    """weitianhan/human_parsing cmap_layer.py CmapLayer: spreads a per-class vector over a map.
+
+    setup() evaluates param_str as a Python dict and reshapes top 0 to [N, C, height, width]
+    from bottom 0's first two axes; reshape() does nothing. Forward fills each map with one
+    value of the vector: copies, 0 ops. dwsep never evaluates the string: it reads it as a
+    Python literal only, so a dict written as an expression stays unknown. A missing key, or
+    a value that is not an integer (>= 0), fails in setup(): refused here too.
+    """
+    blob_counts(ctx, bottoms=(1, None), tops=(1, None))
+    text = ctx.layer.python_param.param_str
+    try:
+        params = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        params = None
+    if not isinstance(params, dict):
+        return LayerCost(tops=[None] * len(ctx.layer.top), macs=None, ops=None, kind="other")
+    size = []
+    for key in ("height", "width"):
+        value = params.get(key)
+        if type(value) is not int or value < 0:
+            raise ShapeError(f"CmapLayer param_str {text!r}: '{key}' must be an integer >= 0, "
+                             f"got {value!r}")
+        size.append(value)
+    vector = ctx.bottom(0)
+    if len(vector) < 2:
+        raise ShapeError(f"CmapLayer reads batch and classes from its bottom {fmt(vector)}: "
+                         "it needs at least 2 axes")
+    tops: list[Shape | None] = [(vector[0], vector[1], size[0], size[1])]
+    tops += [None] * (len(ctx.layer.top) - 1)  # never reshaped by the layer
+    return LayerCost(tops=tops, ops=0, kind="other")
+
+
 KNOWN: dict[tuple[str, str], Callable[[LayerContext], LayerCost]] = {
     ("rpn.proposal_layer", "ProposalLayer"): rpn_proposal,
     ("layers.text_proposal_layer", "ProposalLayer"): ctpn_text_proposal,
     ("caffe.layers.detectnet.clustering", "ClusterDetections"): detectnet_cluster,
+    ("cmap_layer", "CmapLayer"): human_parsing_cmap,
 }

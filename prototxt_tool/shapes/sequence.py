@@ -95,3 +95,18 @@ def ctc_greedy_decoder(ctx: LayerContext) -> LayerCost:
     tops: list[Shape | None] = [(1, 2, 1, 1) if accuracy else (streams, steps, 1, 1)]
     tops += [None] * (len(ctx.layer.top) - 1)  # scores / accuracy of the other layouts
     return LayerCost(tops=tops, ops=None, kind="other", data_dependent=True)
+
+
+@register("ContinuationIndicator")
+def continuation_indicator(ctx: LayerContext) -> LayerCost:
+    """yalecyu/crnn.caffe src/caffe/layers/continuation_indicator_layer.cpp: the "cont" input
+    of BVLC's LSTM/RNN, written by the layer itself: no bottoms, one top
+    [time_step, batch_size] holding 0 at t = 0 and 1 after. LayerSetUp CHECKs both > 0
+    (the proto defaults are 0). Filling constants: 0 ops."""
+    blob_counts(ctx, bottoms=(0, 0), tops=(1, 1))
+    p = ctx.layer.continuation_indicator_param
+    for name, value in (("time_step", p.time_step), ("batch_size", p.batch_size)):
+        if value <= 0:
+            raise ShapeError(f"continuation_indicator_param {name} must be greater than 0, "
+                             f"got {value}")
+    return LayerCost(tops=[(p.time_step, p.batch_size)], ops=0, kind="other")

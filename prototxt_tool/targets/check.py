@@ -46,6 +46,9 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "upsample_param": ("alexgkendall/caffe-segnet", ("Upsample",)),
     "shuffle_channel_param": ("farmingyard/ShuffleNet", ("ShuffleChannel",)),
     "pooling_param.ceil_mode": ("Caffe PR #3057-style forks", ()),
+    "denseblock_param": ("senlinuc/caffe_ocr, Tongcheng/caffe", ("DenseBlock",)),
+    "continuation_indicator_param": ("yalecyu/crnn.caffe", ("ContinuationIndicator",)),
+    "output_decay_param": ("yi94code/HRSOD", ("OutputDecay",)),
 }
 
 # Where a derived value is written in the layer, for positions: the first one present.

@@ -1,0 +1,137 @@
+"""DenseBlock (senlinuc/caffe_ocr), ContinuationIndicator (yalecyu/crnn.caffe), OutputDecay
+(yi94code/HRSOD, FRD's nets) and human_parsing's Python CmapLayer: figures worked out by hand
+from each fork's own source (see the rules' docstrings), then bad input through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from prototxt_tool.cli import COMMANDS
+from prototxt_tool.commands import build_cli
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wild_layers"
+
+
+def analyze(path: Path) -> dict:
+    result = CliRunner().invoke(build_cli(COMMANDS), ["analyze", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def layers(path: Path) -> dict[str, dict]:
+    return {layer["name"]: layer for layer in analyze(path)["layers"]}
+
+
+def test_dense_block() -> None:
+    got = layers(FIXTURES / "densenet.prototxt")
+    # block1: C = 16 (initChannel 99 is ignored), T = 3, G = 4; C_i = 16, 20, 24 (sum 60),
+    # N*H*W = 2*8*10 = 160. Dropout is TRAIN only.
+    b1 = got["block1"]
+    assert b1["tops"][0]["shape"] == [2, 16 + 3 * 4, 8, 10]
+    assert b1["param_shapes"] == [
+        [4, 16, 3, 3], [4, 20, 3, 3], [4, 24, 3, 3],        # filters
+        *[[1, c, 1, 1] for c in (16, 20, 24)] * 4,          # scale, bias, mean, variance
+        [1]]                                                # moving-average factor
+    assert b1["params"] == 4 * 9 * 60 + 4 * 60 + 1
+    assert b1["learnable_params"] == 4 * 9 * 60 + 2 * 60    # means, variances, factor out
+    assert b1["macs"] == 160 * 4 * 9 * 60
+    assert b1["ops"] == 5 * 160 * 60                        # BN (4) + ReLU (1) per input
+    # block2, use_BC: C = 28, T = 2, G = 2, 4G = 8; C_i = 28, 30 (sum 58). pad_h / filter_H
+    # are not read by the fork: still 3x3, pad 1, the map stays 8x10.
+    b2 = got["block2"]
+    assert b2["tops"][0]["shape"] == [2, 32, 8, 10]
+    assert b2["param_shapes"] == [
+        [2, 8, 3, 3], [2, 8, 3, 3],                         # 3x3 filters on 4G
+        *[[1, c, 1, 1] for c in (28, 30)] * 4,              # scale, bias, mean, var of C_i
+        [8, 28, 1, 1], [8, 30, 1, 1],                       # 1x1 bottleneck filters
+        *[[1, 8, 1, 1]] * 8,                                # scale, bias, mean, var of 4G
+        [1]]
+    assert b2["params"] == 2 * 144 + 4 * 58 + 8 * 58 + 8 * 8 + 1
+    assert b2["learnable_params"] == 2 * 144 + 2 * 58 + 8 * 58 + 2 * 2 * 8
+    assert b2["macs"] == 160 * 8 * 58 + 2 * 160 * 2 * 8 * 9
+    assert b2["ops"] == 5 * 160 * 58 + 2 * 5 * 160 * 8
+
+
+def test_dense_block_without_transitions_passes_the_bottom_through() -> None:
+    from prototxt_tool import caffe_pb2, textformat
+    from prototxt_tool.shapes import LayerContext, rule_for
+
+    layer = caffe_pb2.LayerParameter()
+    textformat.parse('type: "DenseBlock" bottom: "x" top: "y" '
+                     'denseblock_param { numTransition: 0 }', layer)
+    cost = rule_for("DenseBlock")(LayerContext(layer, [(1, 3, 4, 5)]))  # type: ignore[misc]
+    assert cost.tops == [(1, 3, 4, 5)] and cost.params == [(1,)] and cost.macs == 0
+
+
+def test_continuation_indicator_feeds_the_lstm() -> None:
+    data = analyze(FIXTURES / "crnn.prototxt")
+    got = {layer["name"]: layer for layer in data["layers"]}
+    assert got["indicator"]["tops"][0]["shape"] == [5, 2]
+    assert got["indicator"]["ops"] == 0 and got["indicator"]["params"] == 0
+    assert got["lstm"]["tops"][0]["shape"] == [5, 2, 3]
+    assert data["total"]["complete"]
+
+
+def test_output_decay_is_in_place_and_free() -> None:
+    got = layers(FIXTURES / "output_decay.prototxt")
+    assert got["decay"]["tops"][0]["shape"] == [1, 1, 8, 8]
+    assert got["decay"]["ops"] == 0 and got["decay"]["macs"] == 0 and got["decay"]["params"] == 0
+
+
+def test_cmap_python_layer() -> None:
+    got = layers(FIXTURES / "cmap.prototxt")
+    assert got["cmap"]["tops"][0]["shape"] == [2, 5, 3, 4] and got["cmap"]["ops"] == 0
+
+
+def test_cmap_param_str_that_is_not_a_literal_stays_unknown(tmp_path: Path) -> None:
+    text = (FIXTURES / "cmap.prototxt").read_text().replace(
+        "{ 'height': 3, 'width': 4}", "dict(height=3, width=4)")
+    path = tmp_path / "net.prototxt"
+    path.write_text(text)
+    data = analyze(path)
+    assert not data["total"]["complete"] and data["total"]["unknown_layers"] == ["cmap"]
+
+
+def _replace(fixture: str, old: str, new: str) -> str:
+    text = (FIXTURES / fixture).read_text()
+    assert old in text
+    return text.replace(old, new)
+
+
+@pytest.mark.parametrize(("text", "layer", "words"), [
+    (_replace("densenet.prototxt", 'top: "block2"\n', 'top: "block2" param { lr_mult: 1 }\n'),
+     "block2", "takes no param specs"),
+    (_replace("densenet.prototxt", 'bottom: "data" top: "block1"',
+              'bottom: "data" bottom: "data" top: "block1"'), "block1", "exactly 1 bottom"),
+    (_replace("densenet.prototxt", "growthRate: 4", "growthRate: -4"), "block1",
+     "growthRate must be >= 0"),
+    (_replace("densenet.prototxt", "numTransition: 2", "numTransition: -1"), "block2",
+     "numTransition must be >= 0"),
+    (_replace("densenet.prototxt", "dim: 8 dim: 10", "dim: 80"), "block1", "4-D bottom"),
+    (_replace("crnn.prototxt", "time_step: 5", "time_step: 0"), "indicator",
+     "time_step must be greater than 0"),
+    (_replace("crnn.prototxt", 'continuation_indicator_param { time_step: 5 batch_size: 2 }',
+              ""), "indicator", "time_step must be greater than 0"),
+    (_replace("crnn.prototxt", 'top: "indicator"\n', 'top: "indicator" bottom: "seq"\n'),
+     "indicator", "exactly 0 bottom"),
+    (_replace("crnn.prototxt", "batch_size: 2", "batch_size: 3"), "lstm", ""),
+    (_replace("output_decay.prototxt", 'bottom: "score" top: "score"\n  output',
+              'bottom: "score" top: "decayed"\n  output'), "decay", "must run in place"),
+    (_replace("cmap.prototxt", ", 'width': 4", ""), "cmap", "'width' must be an integer"),
+    (_replace("cmap.prototxt", "'height': 3", "'height': 2.5"), "cmap",
+     "'height' must be an integer"),
+])
+def test_bad_input_is_one_line_naming_the_layer(tmp_path: Path, text: str, layer: str,
+                                               words: str) -> None:
+    path = tmp_path / "net.prototxt"
+    path.write_text(text)
+    result = CliRunner().invoke(build_cli(COMMANDS), ["analyze", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"'{layer}'" in lines[0] and words in lines[0], lines[0]
+    assert lines[0].startswith(f"{path}:")
