@@ -66,17 +66,20 @@ def load(path_or_text: PathOrText, *, phase: str = "TEST", level: int = 0,
 def analyze(path_or_text: PathOrText, *, phase: str = "TEST", level: int = 0,
             stages: Sequence[str] = (), input_shapes: Mapping[str, Dims] | None = None,
             blob_shapes: Mapping[str, Dims] | None = None,
-            batch: int | None = None) -> Analysis:
+            batch: int | None = None, fork: str | None = None) -> Analysis:
     """Shapes, MACs, params and memory of every layer, exactly as `dwsep analyze` reports them.
 
     `input_shapes` / `blob_shapes` / `batch` are the command's --input-shape / --blob-shape /
-    --batch (-1 in a dimension keeps the net's own value). The result is plain dataclasses;
+    --batch (-1 in a dimension keeps the net's own value), `fork` its --fork (the fork whose
+    meaning a type several forks define has: forks.SHARED_TYPES). The result is plain
+    dataclasses;
     `Analysis.to_dict()` is the JSON document of `dwsep analyze --format json`.
     """
     from prototxt_tool import analysis
 
     loaded = load(path_or_text, phase=phase, level=level, stages=stages)
-    return analysis.analyze(loaded, _shapes(input_shapes), _shapes(blob_shapes), batch=batch)
+    return analysis.analyze(loaded, _shapes(input_shapes), _shapes(blob_shapes), batch=batch,
+                            fork=fork)
 
 
 def _shapes(given: Mapping[str, Dims] | None) -> dict[str, tuple[int, ...]]:

@@ -8,7 +8,6 @@ how many layers they leave out.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,14 @@ from typing import Any
 from prototxt_tool import __version__
 from prototxt_tool.errors import InputShapeNeeded, ShapeError, UsageError
 from prototxt_tool.pipeline import LoadedNet
-from prototxt_tool.shapes import LayerContext, LayerCost, Shape, UnknownShape, rule_for
+from prototxt_tool.shapes import (
+    AmbiguousType,
+    LayerContext,
+    LayerCost,
+    Shape,
+    UnknownShape,
+    rule_for,
+)
 from prototxt_tool.shapes._util import blob_is_legacy, blob_proto_shape, fmt, shape_equals
 from prototxt_tool.shapes.loss import AUTO_TOP, AUTO_TOP_TYPES
 
@@ -208,11 +214,14 @@ class _Walk:
         # Tolerant reading: one warning per skipped field; a layer whose figures may depend on
         # one it skipped is unknown (never guessed).
         self.blind: dict[int, str] = {}
+        self.written_for: dict[int, set[str]] = {}
         self.warnings.extend(loaded.warnings)  # what Caffe ignores of a legacy net
         for skip in loaded.skipped:
             self.warnings.append(skip.describe(loaded.source.filename))
             if skip.layer is not None and not skip.neutral:
                 self.blind.setdefault(skip.layer, skip.path.partition(".")[2])
+            if skip.layer is not None and skip.fork:  # the fork the layer was written for
+                self.written_for.setdefault(skip.layer, set()).add(skip.fork)
         self.from_weights: list[str] = []  # layers whose param shapes only their blobs tell
 
     # -- one layer ----------------------------------------------------------------------
@@ -235,7 +244,8 @@ class _Walk:
             blobs = self.blobs
             report.bottoms = [Blob(b, blobs[b] if b in blobs else self._bottom(b))
                               for b in bottom_names]
-            cost = self._cost(layer, report, top_names, bottom_names, self.blind.get(index))
+            cost = self._cost(layer, report, top_names, bottom_names, self.blind.get(index),
+                              self.written_for.get(index))
         except ShapeError as err:
             if not self.collect:
                 raise self._locate(err, layer, index) from None
@@ -255,13 +265,15 @@ class _Walk:
         return self.blobs[name]
 
     def _cost(self, layer: Any, report: LayerReport, top_names: list[str],
-              bottom_names: list[str], blind: str | None = None) -> LayerCost:
+              bottom_names: list[str], blind: str | None = None,
+              written_for: set[str] | None = None) -> LayerCost:
         overrides = {}
         if self.input_shapes:
             overrides = {t: self.input_shapes[t] for t in top_names if t in self.input_shapes}
             self.used.update(overrides)
         rule = self.rules.get(report.type) or rule_for(report.type)
         cost = None
+        ambiguous = False
         if blind is not None:  # written with a field dwsep skipped: never guess
             self.warnings.append(f"layer '{report.name}': its figures depend on the skipped "
                                  f"field '{blind}'; they are unknown (give its outputs with "
@@ -270,13 +282,19 @@ class _Walk:
             self.warnings.append(_unknown_type(report.name, report.type))
         else:
             self.rules[report.type] = rule
-            with contextlib.suppress(UnknownShape):
+            try:
                 cost = rule(LayerContext(layer, [b.shape for b in report.bottoms], overrides,
-                                         len(top_names), self.fork))
+                                         len(top_names), self.fork,
+                                         frozenset(written_for or ())))
+            except AmbiguousType as err:  # e.g. a bare Normalize: SSD's or happynear's?
+                self.warnings.append(f"layer '{report.name}': {err}")
+                ambiguous = True
+            except UnknownShape:
+                pass
         if cost is None:
             # An InnerProduct on an unknown input has unknown weights too: nothing is known.
             cost = LayerCost(tops=[], params=None, macs=None, ops=None,
-                             kind="unknown" if rule is None or blind else "other")
+                             kind="unknown" if rule is None or blind or ambiguous else "other")
         if len(layer.blobs) and stored_params(layer, cost):
             self.from_weights.append(report.name)
         tops = cost.tops

@@ -42,7 +42,35 @@ FORKS: dict[str, Fork] = {f.key: f for f in (
     Fork("segnet", "alexgkendall/caffe-segnet", _P),
     Fork("crnn", "yalecyu/crnn.caffe", _P),
     Fork("openpose-train", "CMU-Perceptual-Computing-Lab/caffe_train", _P),
+    # Forks that give a type name another fork also uses its own meaning (SHARED_TYPES).
+    Fork("ssd", "weiliu89/caffe", _P),  # branch ssd
+    Fork("pspnet", "hszhao/PSPNet", _P),
 )}
+
+# Layer types that forks define differently (other shapes or blobs), with the forks in the
+# order messages list them. A rule tells them apart by what the layer writes (a field only
+# one fork's caffe.proto has, a top count only one accepts); `--fork NAME` decides where
+# nothing does. Normalize has no default (weiliu89's scaled L2 norm and happynear's plain
+# norm are equally common); BN without a telltale stays SegNet's unless --fork pspnet;
+# PriorBox and Pooling are SSD's / BVLC's unless only another fork's loads the net
+# (analysis._fit_fork).
+SHARED_TYPES: dict[str, tuple[str, ...]] = {
+    "Normalize": ("ssd", "happynear"),
+    "BN": ("segnet", "pspnet"),
+    "PriorBox": ("ssd", "textboxes", "faceboxes"),  # shapes/detection.py, prior_box_count
+    "Pooling": ("caffe-yolov3",),  # BVLC's unless told, or only the net fits (pooling.py)
+}
+
+
+def fork_choices() -> list[str]:
+    """The names `--fork` accepts: the forks that decide a shared type."""
+    return sorted({key for keys in SHARED_TYPES.values() for key in keys})
+
+
+def fork_help() -> str:
+    """'happynear (Normalize), pspnet (BN), ...' for --help and messages."""
+    return ", ".join(f"{key} ({', '.join(t for t, keys in SHARED_TYPES.items() if key in keys)})"
+                     for key in fork_choices())
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +79,9 @@ class ForkField:
     # True when the fork's source shows the field cannot change shapes, params, MACs or ops
     # (data loading, solver or engine choices): skipping it leaves the layer's figures exact.
     neutral: bool = False
+    # Layer types that never read the field (it sits in a message they ignore): skipping it
+    # leaves their figures exact, while a layer of another type that reads it is unknown.
+    neutral_for: tuple[str, ...] = ()
 
 
 # (message full name, field name) -> where the field is defined.
@@ -65,11 +96,12 @@ FIELDS: dict[tuple[str, str], ForkField] = {
     ("caffe.NetParameter", "engine"): ForkField("intel", neutral=True),
     # happynear/caffe-windows (AMSoftmax, NormFace).
     ("caffe.InnerProductParameter", "normalize"): ForkField("happynear"),
-    ("caffe.SoftmaxParameter", "normalize_type"): ForkField("happynear"),
+    # Read by its SoftmaxWithLoss (Softmax, or an L1/L2 Normalize instead); its Normalize read
+    # it before commit 8bcb7c7b ("refact normalize") and reads normalize_param since.
+    ("caffe.SoftmaxParameter", "normalize_type"): ForkField("happynear",
+                                                            neutral_for=("Normalize",)),
     ("caffe.AccuracyParameter", "min_is_better"): ForkField("happynear"),
     ("caffe.LayerParameter", "label_specific_add_param"): ForkField("happynear"),
-    ("caffe.LayerParameter", "flip_param"): ForkField("happynear"),
-    ("caffe.LayerParameter", "inner_distance_param"): ForkField("happynear"),
     # caffe-segnet's data and loss extras.
     ("caffe.LayerParameter", "dense_image_data_param"): ForkField("segnet"),
     ("caffe.LossParameter", "weight_by_label_freqs"): ForkField("segnet"),

@@ -27,6 +27,7 @@ class Options:
     blob_shapes: Mapping[str, Shape] = field(default_factory=dict)
     batch: int | None = None
     strict: bool = False  # unknown fields are errors (else skipped, as `dwsep analyze` does)
+    fork: str | None = None  # --fork: the meaning of types several forks define
 
 
 @dataclass(slots=True)
@@ -73,7 +74,7 @@ def row_of(path: str, options: Options) -> NetRow:
                                    level=options.level, stages=options.stages,
                                    strict=options.strict)
         a = analysis.analyze(loaded, options.input_shapes, options.blob_shapes,
-                             batch=options.batch)
+                             batch=options.batch, fork=options.fork)
     except DwsepError as err:
         return NetRow(path, error=str(err))
     t = a.total

@@ -29,7 +29,7 @@ def fails(text: str, *bottoms: Shape | None, match: str) -> None:
 
 
 def test_normalize_channel_shared_by_default_is_a_scalar() -> None:
-    cost = run('type: "Normalize" top: "n"', (1, 512, 38, 38))
+    cost = run('type: "Normalize" top: "n" norm_param { }', (1, 512, 38, 38))
     assert cost.tops == [(1, 512, 38, 38)]
     assert cost.params == [()]  # a 0-axis blob: one value
     assert cost.ops == 4 * 512 * 38 * 38
@@ -44,8 +44,8 @@ def test_normalize_per_channel_scale() -> None:
 
 
 def test_normalize_errors() -> None:
-    fails('type: "Normalize" top: "n"', (10,), match="at least 2 axes")
-    fails('type: "Normalize" top: "n"', (1, 2, 3, 4, 5), match="at most 4 axes")
+    fails('type: "Normalize" top: "n" norm_param { }', (10,), match="at least 2 axes")
+    fails('type: "Normalize" top: "n" norm_param { }', (1, 2, 3, 4, 5), match="at most 4 axes")
 
 
 # --- Permute -----------------------------------------------------------------------------

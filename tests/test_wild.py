@@ -56,14 +56,6 @@ INCOMPLETE = {
 # Deploy-like files still incomplete because a fork layer has no rule yet (never guessed: the
 # layer and what follows it are unknown). file -> words of the status.
 KNOWN_GAPS = {
-    "ctensmeyer__binarization_2017/dibco_model.prototxt": "unknown: BilinearInterpolation1",
-    "ctensmeyer__binarization_2017/plm_model.prototxt": "unknown: BilinearInterpolation1",
-    "happynear__AMSoftmax/prototxt__face_deploy_mirror_normalize.prototxt":
-        "unknown: flip_data",  # happynear's Flip and Normalize
-    "happynear__caffe-windows/src__caffe__test__inner_distance_layer.prototxt": "unknown: ip1",
-    "happynear__caffe-windows/src__caffe__test__normalize_layer.prototxt": "unknown: ip1",
-    "happynear__caffe-windows/src__caffe__test__normalize_layer_renorm.prototxt":
-        "unknown: norm1",
 }
 
 

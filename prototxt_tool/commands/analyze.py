@@ -6,6 +6,7 @@ import click
 
 from prototxt_tool.commands import complete, diagnostic
 from prototxt_tool.commands.options import (
+    fork_option,
     net_options,
     parse_shape_flags,
     report_options,
@@ -31,6 +32,7 @@ Examples:
   dwsep analyze net.prototxt --format json -o net.json
   cat net.prototxt | dwsep analyze - --format csv
   dwsep analyze yolov3_deploy.prototxt --strict    # unknown fields are errors
+  dwsep analyze face_deploy.prototxt --fork happynear   # its bare Normalize layers
   dwsep analyze models/ a.prototxt -j 4           # one row per net
   dwsep analyze net.prototxt --max-macs 600M --max-params 5M --max-memory 50MiB
   dwsep analyze trained.caffemodel --input-shape data=1,3,224,224
@@ -49,6 +51,7 @@ Exit status: 0 ok, 1 a budget exceeded, 2 bad input (syntax, shapes, missing fil
 @click.argument("files", metavar="FILE...", nargs=-1, required=True)
 @net_options
 @strict_option
+@fork_option
 @report_options
 @click.option("--summary", is_flag=True,
               help="Header, totals and breakdown only: no per-layer rows.")
@@ -75,7 +78,8 @@ Exit status: 0 ok, 1 a budget exceeded, 2 bad input (syntax, shapes, missing fil
               help="Exit 1 when params + activations exceed SIZE (50MiB, 1GB, ...).")
 def analyze(files: tuple[str, ...], phase: str, stages: tuple[str, ...], level: int,
             input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...], batch: int | None,
-            strict: bool, fmt: str, output: str, flops: bool, summary: bool, top: int | None,
+            strict: bool, fork: str | None, fmt: str, output: str, flops: bool,
+            summary: bool, top: int | None,
             sort: str | None, group_by: str | None, color: str, targets: tuple[str, ...],
             jobs: int | None, max_macs: str | None, max_params: str | None,
             max_memory: str | None) -> None:
@@ -100,7 +104,7 @@ def analyze(files: tuple[str, ...], phase: str, stages: tuple[str, ...], level: 
                        color=fmt == "table" and tables.color_enabled(color, terminal))
     from prototxt_tool import many
 
-    options = many.Options(phase, level, stages, inputs, blobs, batch, strict)
+    options = many.Options(phase, level, stages, inputs, blobs, batch, strict, fork)
     if len(files) == 1 and not _is_dir(files[0]):
         over = _one(files[0], options, fmt, view, output, chosen)
         failed = False
@@ -135,11 +139,12 @@ def _one(file: str, o: Options, fmt: str, view: View, output: str,
         from prototxt_tool.weights.netview import analyze_binary
 
         result = analyze_binary(binary, o.phase, o.level, o.stages, dict(o.input_shapes),
-                                dict(o.blob_shapes), o.batch)
+                                dict(o.blob_shapes), o.batch, o.fork)
     else:
         loaded = pipeline.load_net(source, phase=o.phase, level=o.level, stages=o.stages,
                                    strict=o.strict)
-        result = analysis.analyze(loaded, o.input_shapes, o.blob_shapes, batch=o.batch)
+        result = analysis.analyze(loaded, o.input_shapes, o.blob_shapes, batch=o.batch,
+                                  fork=o.fork)
     for warning in result.warnings:
         diagnostic("warning", warning)
     if fmt == "csv":  # CSV has no place for them

@@ -6,6 +6,7 @@ import click
 
 from prototxt_tool.commands import diagnostic
 from prototxt_tool.commands.options import (
+    fork_option,
     net_options,
     parse_shape_flags,
     report_options,
@@ -28,10 +29,11 @@ both nets. Exit status: 0 the nets cost and look the same, 1 they differ, 2 bad 
 @click.argument("b", metavar="B")
 @net_options
 @strict_option
+@fork_option
 @report_options
 def diff(a: str, b: str, phase: str, stages: tuple[str, ...], level: int,
          input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...], batch: int | None,
-         strict: bool, fmt: str, output: str, flops: bool) -> None:
+         strict: bool, fork: str | None, fmt: str, output: str, flops: bool) -> None:
     """Compare the layers and costs of nets A and B ('-' for stdin, for one of them)."""
     from prototxt_tool import analysis, pipeline, report, tables
     from prototxt_tool import diff as netdiff
@@ -45,7 +47,7 @@ def diff(a: str, b: str, phase: str, stages: tuple[str, ...], level: int,
     for path in (a, b):
         loaded = pipeline.load_net(pipeline.read_source(path), phase=phase, level=level,
                                    stages=stages, strict=strict)
-        result = analysis.analyze(loaded, inputs, blobs, batch=batch)
+        result = analysis.analyze(loaded, inputs, blobs, batch=batch, fork=fork)
         for warning in result.warnings:
             diagnostic("warning", warning)
         results.append(result)

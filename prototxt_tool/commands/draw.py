@@ -8,7 +8,12 @@ from typing import Any, TypeVar
 
 import click
 
-from prototxt_tool.commands.options import net_options, parse_shape_flags
+from prototxt_tool.commands.options import (
+    fork_option,
+    net_options,
+    parse_shape_flags,
+    strict_option,
+)
 from prototxt_tool.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,13 +39,14 @@ def picture_options(fn: F) -> F:
 
 def _analyze(file: str, phase: str, stages: tuple[str, ...], level: int,
              input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...],
-             batch: int | None) -> Any:
+             batch: int | None, strict: bool, fork: str | None) -> Any:
     from prototxt_tool import analysis, pipeline
 
     loaded = pipeline.load_net(pipeline.read_source(file), phase=phase, level=level,
-                               stages=stages)
+                               stages=stages, strict=strict)
     result = analysis.analyze(loaded, parse_shape_flags(input_shapes, "--input-shape"),
-                              parse_shape_flags(blob_shapes, "--blob-shape"), batch=batch)
+                              parse_shape_flags(blob_shapes, "--blob-shape"), batch=batch,
+                              fork=fork)
     for warning in result.warnings:
         click.echo(f"dwsep: warning: {warning}", err=True)
     return result
@@ -62,6 +68,8 @@ leaves the layout to Graphviz. png/pdf use cairosvg (dwsep's layout) if installe
 Graphviz's dot on PATH. Exit status: 0 ok, 2 bad input.""")
 @click.argument("file", metavar="FILE")
 @net_options
+@strict_option
+@fork_option
 @picture_options
 @click.option("--format", "fmt", type=click.Choice(["svg", "dot", "html", "png", "pdf"]),
               default="svg", show_default=True,
@@ -71,12 +79,14 @@ Graphviz's dot on PATH. Exit status: 0 ok, 2 bad input.""")
               help="Write to FILE (atomically) instead of stdout.")
 def draw(file: str, phase: str, stages: tuple[str, ...], level: int,
          input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...], batch: int | None,
-         rankdir: str, no_fold: bool, heat: str | None, fmt: str, output: str) -> None:
+         strict: bool, fork: str | None, rankdir: str, no_fold: bool, heat: str | None,
+         fmt: str, output: str) -> None:
     """Draw FILE's layer graph ('-' for stdin) as SVG, DOT or an HTML report."""
     from prototxt_tool.draw.model import build
     from prototxt_tool.outputs import write_output
 
-    result = _analyze(file, phase, stages, level, input_shapes, blob_shapes, batch)
+    result = _analyze(file, phase, stages, level, input_shapes, blob_shapes, batch, strict,
+                      fork)
     graph = build(result, fold=not no_fold)
     rankdir = rankdir.upper()
     if fmt == "dot":
@@ -119,12 +129,15 @@ heaviest layers and the depthwise-separable what-if of each standard convolution
 nets, both are shown side by side with what changed.""")
 @click.argument("files", metavar="FILE [FILE2]", nargs=-1, required=True)
 @net_options
+@strict_option
+@fork_option
 @picture_options
 @click.option("-o", "--output", metavar="FILE", default="-",
               help="Write to FILE (atomically) instead of stdout.")
 def report(files: tuple[str, ...], phase: str, stages: tuple[str, ...], level: int,
            input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...], batch: int | None,
-           rankdir: str, no_fold: bool, heat: str | None, output: str) -> None:
+           strict: bool, fork: str | None, rankdir: str, no_fold: bool,
+           heat: str | None, output: str) -> None:
     """Write an HTML report of FILE, or of FILE and FILE2 side by side ('-' for stdin)."""
     from prototxt_tool.draw.html import render_report
     from prototxt_tool.draw.model import build
@@ -134,6 +147,6 @@ def report(files: tuple[str, ...], phase: str, stages: tuple[str, ...], level: i
         raise UsageError(f"report takes one or two nets, got {len(files)}")
     if files.count("-") > 1:
         raise UsageError("only one of the nets can come from stdin ('-')")
-    graphs = [build(_analyze(f, phase, stages, level, input_shapes, blob_shapes, batch),
-                    fold=not no_fold) for f in files]
+    graphs = [build(_analyze(f, phase, stages, level, input_shapes, blob_shapes, batch, strict,
+                             fork), fold=not no_fold) for f in files]
     write_output(output, render_report(graphs, rankdir.upper(), heat), inputs=list(files))

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from prototxt_tool.commands import complete, diagnostic
+from prototxt_tool.commands.options import fork_option
 from prototxt_tool.errors import UsageError
 from prototxt_tool.escape import visible
 
@@ -54,6 +55,7 @@ Examples:
                    "shape checks (e.g. data=64,1,28,28).")
 @click.option("--blob-shape", "blob_shapes", multiple=True, metavar="NAME=D0,D1,..",
               help="Shape of a blob no rule can know (e.g. a Python layer's top).")
+@fork_option
 @click.option("--force-shapes", is_flag=True,
               help="Apply --input-shape/--blob-shape also to blobs a net shapes itself (Input, "
                    "DummyData, MemoryData); by default those keep the net's own shape.")
@@ -83,7 +85,8 @@ Examples:
 def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          phase: str, input_shapes: tuple[str, ...], blob_shapes: tuple[str, ...],
-         force_shapes: bool, show_source: bool, statistics: bool, output_file: str | None,
+         fork: str | None, force_shapes: bool, show_source: bool, statistics: bool,
+         output_file: str | None,
          quiet: bool, stdin_filename: str | None, jobs: int | None, weights: str | None,
          targets: tuple[str, ...], fix: bool, diff: bool,
          list_rules: bool) -> None:
@@ -107,6 +110,7 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
         weights=weights,
         targets=resolve(targets),
         force_shapes=force_shapes,
+        fork=fork,
     )
     if weights is not None:
         from prototxt_tool.lint.rules._weights import model

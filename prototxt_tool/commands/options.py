@@ -65,6 +65,20 @@ def strict_option(fn: F) -> F:
              "that depend on it are reported as unknown.")(fn)
 
 
+def fork_option(fn: F) -> F:
+    """--fork NAME: the fork whose meaning a layer type several forks define has, where the
+    layer does not tell (forks.SHARED_TYPES)."""
+    from prototxt_tool import forks
+
+    return click.option(
+        "--fork", metavar="NAME", default=None,
+        type=click.Choice(forks.fork_choices(), case_sensitive=False),
+        help="The Caffe fork the net is written for: layer types several forks define "
+             "differently are read as its, where the layer itself does not tell: "
+             f"{forks.fork_help()}. Without it such a Normalize is unknown, a BN SegNet's, a "
+             "PriorBox SSD's (or the fork whose count fits the net).")(fn)
+
+
 def report_options(fn: F) -> F:
     """--format/-o/--flops, as analyze and diff report them."""
     decorators = [

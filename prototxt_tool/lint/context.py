@@ -96,6 +96,7 @@ class LintOptions:
     # Shapes given on the command line apply only to blobs the net does not shape itself
     # (one flag for a whole folder must not override each net's Input layer) unless forced.
     force_shapes: bool = False
+    fork: str | None = None  # --fork: the meaning of types several forks define
 
 
 class LintContext:
@@ -291,7 +292,8 @@ class PhaseView:
             tops -= self.declared_tops()
         inputs = {k: v for k, v in ctx.options.input_shapes.items() if k in tops}
         blobs = {k: v for k, v in ctx.options.blob_shapes.items() if k in tops}
-        return analyze(self.loaded, input_shapes=inputs, blob_shapes=blobs, errors="collect")
+        return analyze(self.loaded, input_shapes=inputs, blob_shapes=blobs, errors="collect",
+                       fork=ctx.options.fork)
 
     def declared_tops(self) -> set[str]:
         """Tops whose shape the net itself writes down: Input layers (and the legacy input

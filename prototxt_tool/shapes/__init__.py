@@ -64,6 +64,9 @@ class LayerContext:
     # The fork a type with several fork meanings is read as (a key of forks.FORKS); None:
     # the layer's own telltale fields decide, else BVLC's or the best-known fork's meaning.
     fork: str | None = None
+    # The forks that define fields tolerant reading skipped in this layer: its text was
+    # written for one of them (it decides a type several forks define, before `fork`).
+    written_for: frozenset[str] = frozenset()
 
     @property
     def tops(self) -> int:
@@ -86,6 +89,11 @@ class LayerContext:
 
 class UnknownShape(Exception):
     """Raised inside a rule when an input shape is unknown; the tops become unknown too."""
+
+
+class AmbiguousType(Exception):
+    """Raised by the rule of a type several forks define when nothing tells which one the
+    layer is for: the layer is unknown, and the message (a hint naming --fork) is a warning."""
 
 
 Rule = Callable[[LayerContext], LayerCost]

@@ -22,9 +22,9 @@ from prototxt_tool.shapes.data import NCHW, Known, resolve
 NORMALIZE_OPS_PER_ELEMENT = 4
 
 
-@register("Normalize")
 def normalize(ctx: LayerContext) -> LayerCost:
-    """L2 normalization of SSD (weiliu89/caffe, src/caffe/layers/normalize_layer.cpp).
+    """L2 normalization of SSD (weiliu89/caffe, src/caffe/layers/normalize_layer.cpp);
+    registered through shared.py (happynear's Normalize has the same type name).
 
     Top like bottom (at least 2 axes). One learned scale blob: a 0-axis scalar when
     channel_shared (the default), else [C]; across_spatial only changes what is summed.

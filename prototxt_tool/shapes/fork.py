@@ -12,7 +12,8 @@ from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._util import blob_counts, dim, legacy_dim, legacy_nchw
+from prototxt_tool.shapes._forks import which_fork
+from prototxt_tool.shapes._util import blob_counts, dim, fmt, has, legacy_dim, legacy_nchw
 
 # --- Interp ----------------------------------------------------------------------------------
 
@@ -80,10 +81,35 @@ def _zoom(size: int, factor: int) -> int:
     return size + (size - 1) * (factor - 1)
 
 
+@register("BilinearInterpolation")
+def bilinear_interpolation(ctx: LayerContext) -> LayerCost:
+    """Bilinear resize to a second bottom's size, of ctensmeyer/caffe (the Caffe of
+    ctensmeyer/binarization_2017; src/caffe/layers/bilinear_layer.cpp, declared in
+    include/caffe/vision_layers.hpp).
+
+    Exactly 2 bottoms, 1 top, no parameters. Top: bottom 0's legacy num and channels, and
+    bottom 1's shape()[2] x shape()[3] (so bottom 1 needs 4 axes; both must be positive, the
+    fork CHECKs it). Corner-aligned weights from the 4 neighbours: counted as Interp's 4 ops
+    per output element.
+    """
+    blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    num, channels, _, _ = legacy_nchw(ctx.bottom(0))
+    size = ctx.bottom(1)
+    if len(size) < 4:
+        raise ShapeError(f"reads the output height and width as axes 2 and 3 of bottom 1, "
+                         f"which is {fmt(size)}")
+    height, width = size[2], size[3]
+    if height <= 0 or width <= 0:
+        raise ShapeError(f"output size {height}x{width} from bottom 1 is not positive")
+    top = (num, channels, height, width)
+    return LayerCost(tops=[top], ops=INTERP_OPS_PER_ELEMENT * math.prod(top), kind="upsample")
+
+
 # --- BN --------------------------------------------------------------------------------------
 
 # Fields only PSPNet's BN has; SegNet's BN knows bn_mode / scale_filler / shift_filler instead.
 _PSPNET_BN_FIELDS = ("slope_filler", "bias_filler", "frozen", "momentum", "eps")
+_SEGNET_BN_FIELDS = ("bn_mode", "scale_filler", "shift_filler")
 
 
 @register("BN")
@@ -94,11 +120,16 @@ def bn(ctx: LayerContext) -> LayerCost:
     slope, bias, running mean, running variance. alexgkendall/caffe-segnet (same path)
     allocates 2: scale and shift. The file says which one it was written for: PSPNet-only
     bn_param fields, or more than 2 `param {}` specs (Caffe rejects more specs than blobs,
-    so SegNet's layer could not load it), mean PSPNet; anything else is read as SegNet's.
+    so SegNet's layer could not load it), mean PSPNet; SegNet-only fields (bn_mode,
+    scale_filler, shift_filler) mean SegNet, unless PSPNet's are there too (as before).
+    Anything else is read as SegNet's, or as PSPNet's with `--fork pspnet`.
     """
     if _is_pspnet_bn(ctx.layer):
         return _bn_pspnet(ctx)
-    return _bn_segnet(ctx)
+    p = ctx.layer.bn_param
+    segnet = next((f for f in _SEGNET_BN_FIELDS if has(p, f)), "")
+    fork = which_fork(ctx, "BN", {"segnet": segnet and f"bn_param {segnet}"}, default="segnet")
+    return _bn_pspnet(ctx) if fork == "pspnet" else _bn_segnet(ctx)
 
 
 def _is_pspnet_bn(layer: Any) -> bool:

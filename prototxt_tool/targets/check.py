@@ -45,6 +45,11 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "interp_param": ("hszhao/PSPNet", ("Interp",)),
     "upsample_param": ("alexgkendall/caffe-segnet", ("Upsample",)),
     "shuffle_channel_param": ("farmingyard/ShuffleNet", ("ShuffleChannel",)),
+    "flip_param": ("happynear/caffe-windows", ("Flip",)),
+    "inner_distance_param": ("happynear/caffe-windows", ("InnerDistance",)),
+    # The converters that take a Normalize read SSD's norm_param, not happynear's field.
+    "normalize_param": ("happynear/caffe-windows", ()),
+    "channel_scale_param": ("happynear/caffe-windows", ("ChannelScale",)),
     "pooling_param.ceil_mode": ("Caffe PR #3057-style forks", ()),
     "denseblock_param": ("senlinuc/caffe_ocr, Tongcheng/caffe", ("DenseBlock",)),
     "continuation_indicator_param": ("yalecyu/crnn.caffe", ("ContinuationIndicator",)),

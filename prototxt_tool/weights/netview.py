@@ -33,7 +33,7 @@ def load_model_net(model: Model, phase: str = "TEST", level: int = 0,
 
 def analyze_binary(binary: BinaryInput, phase: str, level: int, stages: Sequence[str],
                    inputs: Mapping[str, Shape], blobs: Mapping[str, Shape],
-                   batch: int | None) -> Analysis:
+                   batch: int | None, fork: str | None = None) -> Analysis:
     """`dwsep analyze` of a file that is not text: a Caffe binary model, or a clear error.
 
     Shapes need an input as for any net. Without one (a model saved from a train_val net fed
@@ -50,9 +50,9 @@ def analyze_binary(binary: BinaryInput, phase: str, level: int, stages: Sequence
     model = open_model(binary.name, data=binary.data)
     loaded = load_model_net(model, phase, level, stages)
     try:
-        return analyze(loaded, inputs, blobs, batch=batch)
+        return analyze(loaded, inputs, blobs, batch=batch, fork=fork)
     except InputShapeNeeded as need:
-        result = analyze(loaded, inputs, blobs, batch=batch, errors="collect")
+        result = analyze(loaded, inputs, blobs, batch=batch, errors="collect", fork=fork)
         errors = [f"layer '{r.name}' ({r.type}): {r.error}" for r in result.layers if r.error]
         result.warnings[:0] = [need.message, *errors]
         return result
