@@ -209,3 +209,38 @@ def test_the_net_tells_darknet_pooling() -> None:
     # without the route BVLC's reading loads the net, and stays
     alone = load("darknet_pool.prototxt", ('layer { name: "route"', "# "))
     assert analysis.analyze(alone).layers[-1].tops[0].shape == (1, 3, 3, 3)
+
+
+# --- PSROIPooling (R-FCN) -------------------------------------------------------------------
+
+PSROI = 'type: "PSROIPooling" psroi_pooling_param { %s }'
+
+
+def test_psroi_pooling() -> None:
+    cost = run(PSROI % "spatial_scale: 0.0625 output_dim: 21 group_size: 7",
+               (1, 21 * 49, 38, 50), (300, 5))
+    assert cost.tops == [(300, 21, 7, 7)] and cost.params == [] and cost.macs == 0
+    assert cost.data_dependent and cost.ops is None and cost.kind == "pooling"
+    # legacy accessors: a 4-D rois blob [R, 5, 1, 1] is read by its num too
+    assert run(PSROI % "spatial_scale: 1 output_dim: 8 group_size: 1", (1, 8, 4, 4),
+               (128, 5, 1, 1)).tops == [(128, 8, 1, 1)]
+
+
+@pytest.mark.parametrize(("body", "bottoms", "match"), [
+    ("output_dim: 2 group_size: 3", 2, "needs spatial_scale"),
+    ("spatial_scale: 1", 2, "needs output_dim, group_size"),
+    ("spatial_scale: 1 output_dim: 0 group_size: 3", 2, "must be > 0"),
+    ("spatial_scale: 1 output_dim: 2 group_size: -1", 2, "must be > 0"),
+    ("spatial_scale: 1 output_dim: 3 group_size: 3", 2, r"input channels 18 .* = 27"),
+    ("spatial_scale: 1 output_dim: 2 group_size: 3", 1, "exactly 2 bottom"),
+])
+def test_psroi_pooling_errors(body: str, bottoms: int, match: str) -> None:
+    fails(PSROI % body, *[(1, 18, 4, 4), (10, 5)][:bottoms], match=match)
+
+
+def test_rfcn_head_net() -> None:
+    result = analysis.analyze(load("rfcn_head.prototxt"))
+    shapes = {r.name: r.tops[0].shape for r in result.layers}
+    assert shapes["psroipooled_cls_rois"] == (300, 2, 3, 3)
+    assert shapes["cls_prob"] == (300, 2, 1, 1)
+    assert not analysis.incomplete(result)  # data-dependent ops do not count

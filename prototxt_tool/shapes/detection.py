@@ -13,7 +13,7 @@ from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._util import blob_counts, float32, legacy_dim, legacy_nchw
+from prototxt_tool.shapes._util import blob_counts, float32, fmt, legacy_dim, legacy_nchw
 from prototxt_tool.shapes.data import NCHW, Known, resolve
 
 # --- Normalize -------------------------------------------------------------------------------
@@ -415,6 +415,36 @@ def roi_pooling(ctx: LayerContext) -> LayerCost:
     if math.prod(rest) != 5:
         raise ShapeError(f"rois {list(rois)} must hold 5 values per region")
     return LayerCost(tops=[(num_rois, channels, p.pooled_h, p.pooled_w)], ops=None,
+                     kind="pooling", data_dependent=True)
+
+
+@register("PSROIPooling")
+def psroi_pooling(ctx: LayerContext) -> LayerCost:
+    """Position-sensitive RoI pooling of R-FCN (daijifeng001/caffe-rfcn,
+    src/caffe/layers/psroi_pooling_layer.cpp; py-R-FCN's Caffe has the same layer).
+
+    Bottoms: score maps [N, output_dim * group_size^2, H, W] (legacy channels, checked as
+    Reshape does) and rois [R, 5]. Top [R, output_dim, group_size, group_size]: each bin
+    averages its own channel over its part of the region, so ops depend on each region's
+    size (unknown), as for ROIPooling. No learned blobs.
+    """
+    blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    p = ctx.layer.psroi_pooling_param
+    missing = [f for f in ("spatial_scale", "output_dim", "group_size") if not p.HasField(f)]
+    if missing:
+        raise ShapeError(f"psroi_pooling_param needs {', '.join(missing)} (required fields "
+                         "of the fork's PSROIPoolingParameter)")
+    if p.output_dim <= 0 or p.group_size <= 0:
+        raise ShapeError(f"psroi_pooling_param output_dim ({p.output_dim}) and group_size "
+                         f"({p.group_size}) must be > 0")
+    features, rois = ctx.bottom(0), ctx.bottom(1)
+    channels = legacy_dim(features, 1)
+    if channels != p.output_dim * p.group_size ** 2:
+        raise ShapeError(f"input channels {channels} ({fmt(features)}) must be output_dim "
+                         f"{p.output_dim} x group_size {p.group_size}^2 = "
+                         f"{p.output_dim * p.group_size ** 2}")
+    num_rois = legacy_dim(rois, 0)
+    return LayerCost(tops=[(num_rois, p.output_dim, p.group_size, p.group_size)], ops=None,
                      kind="pooling", data_dependent=True)
 
 
