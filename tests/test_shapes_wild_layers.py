@@ -96,6 +96,18 @@ def test_cmap_param_str_that_is_not_a_literal_stays_unknown(tmp_path: Path) -> N
     assert not data["total"]["complete"] and data["total"]["unknown_layers"] == ["cmap"]
 
 
+def test_light_field_python_layers() -> None:
+    got = layers(FIXTURES / "light_field.prototxt")
+    positions = 256 * 256
+    assert got["shift"]["tops"][0]["shape"] == [1, 3, 256, 256]
+    assert got["shift"]["ops"] == 16 * 3 * positions          # bicubic, all 3 channels
+    assert got["shift_luma"]["ops"] == 16 * 1 * positions     # not 3 channels: channel 0
+    assert got["warp"]["tops"][0]["shape"] == [1, 3, 256, 256]
+    assert got["warp"]["ops"] == 2 * positions + 4 * 3 * positions
+    assert got["sample"]["tops"][0]["shape"] == [1, 6, 256, 256]
+    assert got["sample"]["ops"] == 2 * 3 * positions * (2 + 4)  # 2 images of 3 channels
+
+
 def _replace(fixture: str, old: str, new: str) -> str:
     text = (FIXTURES / fixture).read_text()
     assert old in text
@@ -124,6 +136,15 @@ def _replace(fixture: str, old: str, new: str) -> str:
     (_replace("cmap.prototxt", ", 'width': 4", ""), "cmap", "'width' must be an integer"),
     (_replace("cmap.prototxt", "'height': 3", "'height': 2.5"), "cmap",
      "'height' must be an integer"),
+    (_replace("light_field.prototxt", '\\"ty\\": 0}', "}"), "shift", "'ty' must be a number"),
+    (_replace("light_field.prototxt", "dim: 1 dim: 1 dim: 256 dim: 256", "dim: 1 dim: 256"),
+     "shift_luma", "N x C x H x W"),
+    (_replace("light_field.prototxt", "dim: 1 dim: 3 dim: 256 dim: 256",
+              "dim: 1 dim: 3 dim: 128 dim: 256"), "warp", "only a 1x3x256x256"),
+    (_replace("light_field.prototxt", "slice_point: 2", "slice_point: 3"), "warp",
+     "must be 1 x 2 x H x W"),
+    (_replace("light_field.prototxt", '\\"flow_size\\": 2', '\\"flow_size\\": 3'), "sample",
+     ">= 6 channels"),
 ])
 def test_bad_input_is_one_line_naming_the_layer(tmp_path: Path, text: str, layer: str,
                                                words: str) -> None:

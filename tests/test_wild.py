@@ -43,10 +43,6 @@ PARSE_FAILS = {
 
 # deploy-like file -> (words of the expected analyze status, why that is right)
 INCOMPLETE = {
-    "JunhyeongBak__Caffe_Light_Field/scripts__denseUNet_deploy.prototxt": (
-        "unknown: Python1", "the repository's own Python layers: never imported, so unknown"),
-    "JunhyeongBak__Caffe_Light_Field/scripts__denseUNet_test.prototxt": (
-        "unknown: Python1", "the repository's own Python layers: never imported, so unknown"),
     "Xilinx__Vitis-AI/src__vai_library__general1__test__sample.prototxt": (
         "no layers", "not a Caffe net (a Vitis `model { kernel { ... } }` file): all skipped"),
     "wangshankun__Tengine_Atlas/cnn_ctc_sx__cnn_ctc.prototxt": (

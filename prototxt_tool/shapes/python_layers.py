@@ -70,37 +70,143 @@ def detectnet_cluster(ctx: LayerContext) -> LayerCost:
     return LayerCost(tops=[top] * classes, ops=None, kind="detection", data_dependent=True)
 
 
+def literal_params(ctx: LayerContext) -> dict[object, object] | None:
+    """param_str read as a Python literal (never evaluated), when it is a dict.
+
+    The modules below `eval()` it in setup(); a literal dict reads the same, anything that
+    would need evaluating (an expression, a call) gives None and the layer stays unknown.
+    """
+    try:
+        params = ast.literal_eval(ctx.layer.python_param.param_str)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return params if isinstance(params, dict) else None
+
+
+def _unknown(ctx: LayerContext) -> LayerCost:
+    return LayerCost(tops=[None] * len(ctx.layer.top), macs=None, ops=None, kind="other")
+
+
+def _tops(first: Shape, ctx: LayerContext) -> list[Shape | None]:
+    """Top 0 as the layer reshapes it; any further top is never reshaped: unknown."""
+    return [first, *[None] * (len(ctx.layer.top) - 1)]
+
+
 def human_parsing_cmap(ctx: LayerContext) -> LayerCost:
     """weitianhan/human_parsing cmap_layer.py CmapLayer: spreads a per-class vector over a map.
 
     setup() evaluates param_str as a Python dict and reshapes top 0 to [N, C, height, width]
     from bottom 0's first two axes; reshape() does nothing. Forward fills each map with one
-    value of the vector: copies, 0 ops. dwsep never evaluates the string: it reads it as a
-    Python literal only, so a dict written as an expression stays unknown. A missing key, or
-    a value that is not an integer (>= 0), fails in setup(): refused here too.
+    value of the vector: copies, 0 ops. A missing key, or a value that is not an integer
+    (>= 0), fails in setup(): refused here too.
     """
     blob_counts(ctx, bottoms=(1, None), tops=(1, None))
-    text = ctx.layer.python_param.param_str
-    try:
-        params = ast.literal_eval(text)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        params = None
-    if not isinstance(params, dict):
-        return LayerCost(tops=[None] * len(ctx.layer.top), macs=None, ops=None, kind="other")
+    params = literal_params(ctx)
+    if params is None:
+        return _unknown(ctx)
     size = []
     for key in ("height", "width"):
         value = params.get(key)
         if type(value) is not int or value < 0:
-            raise ShapeError(f"CmapLayer param_str {text!r}: '{key}' must be an integer >= 0, "
-                             f"got {value!r}")
+            raise ShapeError(f"CmapLayer param_str {ctx.layer.python_param.param_str!r}: "
+                             f"'{key}' must be an integer >= 0, got {value!r}")
         size.append(value)
     vector = ctx.bottom(0)
     if len(vector) < 2:
         raise ShapeError(f"CmapLayer reads batch and classes from its bottom {fmt(vector)}: "
                          "it needs at least 2 axes")
-    tops: list[Shape | None] = [(vector[0], vector[1], size[0], size[1])]
-    tops += [None] * (len(ctx.layer.top) - 1)  # never reshaped by the layer
-    return LayerCost(tops=tops, ops=0, kind="other")
+    return LayerCost(tops=_tops((vector[0], vector[1], size[0], size[1]), ctx), ops=0,
+                     kind="other")
+
+
+# OpenCV's interpolations read 16 (bicubic) or 4 (bilinear) source values per output value;
+# counted as that many ops per element, as the Interp rule counts its bilinear resize.
+CUBIC_OPS, LINEAR_OPS = 16, 4
+
+
+def light_field_input_shifting(ctx: LayerContext) -> LayerCost:
+    """JunhyeongBak/Caffe_Light_Field layers/input_shifting_layer.py InputShiftingLayer.
+
+    setup() reads param_str's 'tx' and 'ty' (a missing key fails there); reshape() gives top
+    0 bottom 0's shape. Forward shifts each image by (tx, ty) with cv2.warpAffine, bicubic:
+    all 3 channels of a 3-channel bottom, else only channel 0 (the other channels of the top
+    are left as they are). Its indexing needs a 4-D bottom.
+    """
+    blob_counts(ctx, bottoms=(1, None), tops=(1, None))
+    params = literal_params(ctx)
+    if params is None:
+        return _unknown(ctx)
+    for key in ("tx", "ty"):
+        if not isinstance(params.get(key), int | float):
+            raise ShapeError(f"InputShiftingLayer param_str "
+                             f"{ctx.layer.python_param.param_str!r}: '{key}' must be a number")
+    shape = ctx.bottom(0)
+    if len(shape) != 4:
+        raise ShapeError(f"InputShiftingLayer shifts N x C x H x W images, got {fmt(shape)}")
+    num, channels, height, width = shape
+    shifted = num * (3 if channels == 3 else 1) * height * width
+    return LayerCost(tops=_tops(shape, ctx), ops=CUBIC_OPS * shifted, kind="other")
+
+
+WARP_SIZE = 256  # layers/warping_layer.py builds its output as a 256 x 256 x 3 array
+
+
+def light_field_warping(ctx: LayerContext) -> LayerCost:
+    """JunhyeongBak/Caffe_Light_Field layers/warping_layer.py WarpingLayer: remaps an image by
+    a flow field (bottom 1, [1, 2, H, W]: x and y offsets).
+
+    reshape() gives top 0 bottom 0's shape; setup() reads nothing. Its forward squeezes away
+    the batch axis and writes a 256 x 256 x 3 result, so it only runs on a 1 x 3 x 256 x 256
+    image (anything else raises there: refused here). Work: 2 adds per flow position (the
+    pixel grid), then cv2.remap, bilinear, per channel.
+    """
+    blob_counts(ctx, bottoms=(2, None), tops=(1, None))
+    src, flow = ctx.bottom(0), ctx.bottom(1)
+    if src != (1, 3, WARP_SIZE, WARP_SIZE):
+        raise ShapeError(f"WarpingLayer's forward handles only a 1x3x{WARP_SIZE}x{WARP_SIZE} "
+                         f"image, got {fmt(src)}")
+    if len(flow) != 4 or flow[0] != 1 or flow[1] != 2:
+        raise ShapeError(f"WarpingLayer flow {fmt(flow)} must be 1 x 2 x H x W (x and y)")
+    ops = 2 * flow[2] * flow[3] + LINEAR_OPS * 3 * WARP_SIZE * WARP_SIZE
+    return LayerCost(tops=_tops(src, ctx), ops=ops, kind="other")
+
+
+def light_field_bilinear_sampler(ctx: LayerContext) -> LayerCost:
+    """JunhyeongBak/Caffe_Light_Field layers/bilinear_sampler_layer_3ch.py
+    BilinearSamplerLayer3ch, as of commit 17d5c65 (the repository deleted the module later;
+    its nets name it): warps flow_size images of color_size channels each by their flows.
+
+    setup() reads param_str's 'flow_size' and 'color_size'; reshape() gives top 0 bottom 0's
+    shape. Forward, per sample and image c: the flow is channels c and c + flow_size of
+    bottom 1 (so it needs 2 x flow_size channels of bottom 0's H x W), the image is channels
+    c x color_size onwards of bottom 0; per channel the pixel grid is added to the flow (2
+    ops per position) and cv2.remap samples bilinearly (4).
+    """
+    blob_counts(ctx, bottoms=(2, None), tops=(1, None))
+    params = literal_params(ctx)
+    if params is None:
+        return _unknown(ctx)
+    sizes = []
+    for key in ("flow_size", "color_size"):
+        value = params.get(key)
+        if type(value) is not int or value < 0:
+            raise ShapeError(f"BilinearSamplerLayer3ch param_str "
+                             f"{ctx.layer.python_param.param_str!r}: '{key}' must be an "
+                             f"integer >= 0, got {value!r}")
+        sizes.append(value)
+    flows, colors = sizes
+    src, vec = ctx.bottom(0), ctx.bottom(1)
+    if len(src) != 4 or len(vec) != 4:
+        raise ShapeError(f"BilinearSamplerLayer3ch takes N x C x H x W images and flows, got "
+                         f"{fmt(src)} and {fmt(vec)}")
+    if src[1] < flows * colors or vec[1] < 2 * flows or vec[2:] != src[2:] or vec[0] < src[0]:
+        raise ShapeError(f"BilinearSamplerLayer3ch: {flows} image(s) of {colors} channel(s) "
+                         f"need an image blob of >= {flows * colors} channels and a flow blob "
+                         f"of >= {2 * flows} channels of the same H x W, got {fmt(src)} and "
+                         f"{fmt(vec)}")
+    num, _, height, width = src
+    ops = num * flows * colors * height * width * (2 + LINEAR_OPS)
+    return LayerCost(tops=_tops(src, ctx), ops=ops, kind="other")
 
 
 KNOWN: dict[tuple[str, str], Callable[[LayerContext], LayerCost]] = {
@@ -108,4 +214,7 @@ KNOWN: dict[tuple[str, str], Callable[[LayerContext], LayerCost]] = {
     ("layers.text_proposal_layer", "ProposalLayer"): ctpn_text_proposal,
     ("caffe.layers.detectnet.clustering", "ClusterDetections"): detectnet_cluster,
     ("cmap_layer", "CmapLayer"): human_parsing_cmap,
+    ("input_shifting_layer", "InputShiftingLayer"): light_field_input_shifting,
+    ("warping_layer", "WarpingLayer"): light_field_warping,
+    ("bilinear_sampler_layer_3ch", "BilinearSamplerLayer3ch"): light_field_bilinear_sampler,
 }
