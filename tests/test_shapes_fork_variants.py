@@ -7,32 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_shapes_wild import fails, run
 
 from prototxt_tool import analysis, caffe_pb2, pipeline, textformat
 from prototxt_tool.errors import ShapeError
-from prototxt_tool.shapes import LayerContext, LayerCost, Shape, rule_for
-
-
-def run(text: str, *bottoms: Shape | None) -> LayerCost:
-    layer = caffe_pb2.LayerParameter()
-    textformat.parse(text, layer)  # strict: every field used here is in the schema
-    if not layer.top:
-        layer.top.append("t")
-    if not layer.bottom:
-        layer.bottom.extend(f"b{i}" for i in range(len(bottoms)))
-    rule = rule_for(layer.type)
-    assert rule is not None, layer.type
-    return rule(LayerContext(layer, list(bottoms), {}))
-
-
-def fails(text: str, *bottoms: Shape | None, match: str) -> None:
-    with pytest.raises(ShapeError, match=match):
-        run(text, *bottoms)
-
+from prototxt_tool.shapes import LayerContext, Shape, rule_for
 
 # --- N-D pooling ----------------------------------------------------------------------------
 
-POOL = 'type: "Pooling" pooling_param { %s }'
+POOL = 'type: "Pooling" top: "t" pooling_param { %s }'
 
 
 @pytest.mark.parametrize(("body", "bottom", "top", "ops"), [
@@ -192,7 +175,6 @@ def test_a_chosen_fork_is_not_second_guessed() -> None:
 def test_darknet_pooling(body: str, size: int, bvlc: int, darknet: int) -> None:
     layer = caffe_pb2.LayerParameter()
     textformat.parse(POOL % body, layer)
-    layer.top.append("p")
     rule = rule_for("Pooling")
     assert rule is not None
     for fork, side in ((None, bvlc), ("caffe-yolov3", darknet)):
@@ -213,7 +195,7 @@ def test_the_net_tells_darknet_pooling() -> None:
 
 # --- PSROIPooling (R-FCN) -------------------------------------------------------------------
 
-PSROI = 'type: "PSROIPooling" psroi_pooling_param { %s }'
+PSROI = 'type: "PSROIPooling" top: "t" psroi_pooling_param { %s }'
 
 
 def test_psroi_pooling() -> None:
