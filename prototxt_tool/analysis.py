@@ -73,6 +73,8 @@ class LayerReport:
     error: str | None = None
     line: int = 0
     data_dependent: bool = False  # ops (and None tops) depend on run-time values: see LayerCost
+    # A type several forks define, and nothing told which: the hint naming --fork (lint G010)
+    ambiguous: str | None = None
 
 
 @dataclass(slots=True)
@@ -288,6 +290,7 @@ class _Walk:
                                          frozenset(written_for or ())))
             except AmbiguousType as err:  # e.g. a bare Normalize: SSD's or happynear's?
                 self.warnings.append(f"layer '{report.name}': {err}")
+                report.ambiguous = str(err)
                 ambiguous = True
             except UnknownShape:
                 pass

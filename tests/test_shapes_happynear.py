@@ -259,3 +259,11 @@ def test_cli_bilinear_end_to_end_and_a_bad_layer() -> None:
     assert err.strip().splitlines() == [
         "<stdin>:11:9: layer 'up' (BilinearInterpolation): takes exactly 2 "
         "bottom blob(s), has 1"]
+
+
+def test_lint_reports_the_ambiguous_layer_and_fork_settles_it() -> None:
+    net = str(FIXTURES / "normalize_bare.prototxt")
+    code, out, _ = invoke("lint", net)
+    assert ":6:22: G010 [warning] layer 'norm': type 'Normalize' is a different layer" in out
+    code, out, _ = invoke("lint", "--fork", "happynear", net)
+    assert code == 0 and "G010" not in out
