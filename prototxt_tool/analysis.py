@@ -216,15 +216,15 @@ class _Walk:
         # Tolerant reading: one warning per skipped field; a layer whose figures may depend on
         # one it skipped is unknown (never guessed).
         self.blind: dict[int, str] = {}
-        self.written_for: dict[int, set[str]] = {}
         self.warnings.extend(loaded.warnings)  # what Caffe ignores of a legacy net
         for skip in loaded.skipped:
             self.warnings.append(skip.describe(loaded.source.filename))
             if skip.layer is not None and not skip.neutral:
                 self.blind.setdefault(skip.layer, skip.path.partition(".")[2])
-            if skip.layer is not None and skip.fork:  # the fork the layer was written for
-                self.written_for.setdefault(skip.layer, set()).add(skip.fork)
         self.from_weights: list[str] = []  # layers whose param shapes only their blobs tell
+        # The forks whose fields the file uses: it was written for their Caffe (this tells a
+        # type several forks define, see shapes/_forks.py).
+        self.written_for = frozenset(s.fork for s in loaded.skipped if s.fork)
 
     # -- one layer ----------------------------------------------------------------------
     # Field access on protobuf messages is slow in Python (each read goes through the upb
@@ -246,8 +246,7 @@ class _Walk:
             blobs = self.blobs
             report.bottoms = [Blob(b, blobs[b] if b in blobs else self._bottom(b))
                               for b in bottom_names]
-            cost = self._cost(layer, report, top_names, bottom_names, self.blind.get(index),
-                              self.written_for.get(index))
+            cost = self._cost(layer, report, top_names, bottom_names, self.blind.get(index))
         except ShapeError as err:
             if not self.collect:
                 raise self._locate(err, layer, index) from None
@@ -267,8 +266,7 @@ class _Walk:
         return self.blobs[name]
 
     def _cost(self, layer: Any, report: LayerReport, top_names: list[str],
-              bottom_names: list[str], blind: str | None = None,
-              written_for: set[str] | None = None) -> LayerCost:
+              bottom_names: list[str], blind: str | None = None) -> LayerCost:
         overrides = {}
         if self.input_shapes:
             overrides = {t: self.input_shapes[t] for t in top_names if t in self.input_shapes}
@@ -287,7 +285,7 @@ class _Walk:
             try:
                 cost = rule(LayerContext(layer, [b.shape for b in report.bottoms], overrides,
                                          len(top_names), self.fork,
-                                         frozenset(written_for or ())))
+                                         self.written_for))
             except AmbiguousType as err:  # e.g. a bare Normalize: SSD's or happynear's?
                 self.warnings.append(f"layer '{report.name}': {err}")
                 report.ambiguous = str(err)

@@ -267,3 +267,18 @@ def test_lint_reports_the_ambiguous_layer_and_fork_settles_it() -> None:
     assert ":6:22: G010 [warning] layer 'norm': type 'Normalize' is a different layer" in out
     code, out, _ = invoke("lint", "--fork", "happynear", net)
     assert code == 0 and "G010" not in out
+
+
+def test_a_happynear_field_elsewhere_in_the_file_tells_a_bare_normalize() -> None:
+    """AMSoftmax's face_train_test.prototxt: a bare Normalize, and happynear's own
+    inner_product_param { normalize } two layers on: only happynear's Caffe parses the file."""
+    text = """input: "data" input_shape { dim: 2 dim: 6 }
+layer { name: "n" type: "Normalize" bottom: "data" top: "n" }
+layer { name: "fc" type: "InnerProduct" bottom: "n" top: "fc"
+  inner_product_param { num_output: 3 normalize: true } }
+"""
+    loaded = pipeline.load_net(pipeline.Source("t.prototxt", text), strict=False)
+    a = analysis.analyze(loaded)
+    assert a.layers[1].tops[0].shape == (2, 6, 1, 1) and a.layers[1].params == 0
+    assert not any("different layer" in w for w in a.warnings)
+    assert a.layers[2].kind == "unknown"  # that InnerProduct's normalize is not modelled

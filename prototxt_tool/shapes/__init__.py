@@ -64,8 +64,8 @@ class LayerContext:
     # The fork a type with several fork meanings is read as (a key of forks.FORKS); None:
     # the layer's own telltale fields decide, else BVLC's or the best-known fork's meaning.
     fork: str | None = None
-    # The forks that define fields tolerant reading skipped in this layer: its text was
-    # written for one of them (it decides a type several forks define, before `fork`).
+    # The forks that define fields tolerant reading skipped in the file: it was written for
+    # one of them (this decides a type several forks define, before `fork`).
     written_for: frozenset[str] = frozenset()
 
     @property

@@ -2,8 +2,9 @@
 
 A net written for one fork must get that fork's figures, so the rule of a shared type first
 asks what the layer itself shows: a field only one fork's caffe.proto has (the other fork
-could not even parse the file), a top count or a `param {}` spec only one accepts, or a field
-tolerant reading skipped that one of them defines. Only when nothing does, the user's
+could not even parse the file), a top count or a `param {}` spec only one accepts; then the
+file: a field tolerant reading skipped anywhere in it that one of them defines (the net is
+written for that fork's Caffe; the other's could not parse it). Only when nothing does, the user's
 `--fork NAME` (ctx.fork) decides; failing that the type's default, if it has one, else the layer is
 unknown (AmbiguousType) with a hint naming the choices. Never a guess.
 """

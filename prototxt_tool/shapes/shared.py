@@ -18,8 +18,9 @@ def normalize(ctx: LayerContext) -> LayerCost:
     SSD's: norm_param, exactly 1 top, one scale blob (so a `param {}` spec fits it).
     happynear's: normalize_param, 1 or 2 tops, no blobs (a `param {}` spec makes Caffe refuse
     the layer, "Too many params specified", and a .caffemodel stores none for it). A layer
-    writing neither is told by a skipped field of one fork (happynear's old
-    `softmax_param { normalize_type }`), else by --fork.
+    writing neither is told by a field of one fork that tolerant reading skipped in the file
+    (happynear's old `softmax_param { normalize_type }`, its `inner_product_param
+    { normalize }`, ...), else by --fork.
     """
     layer = ctx.layer
     fork = which_fork(ctx, "Normalize", {
