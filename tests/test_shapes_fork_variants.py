@@ -226,3 +226,19 @@ def test_rfcn_head_net() -> None:
     assert shapes["psroipooled_cls_rois"] == (300, 2, 3, 3)
     assert shapes["cls_prob"] == (300, 2, 1, 1)
     assert not analysis.incomplete(result)  # data-dependent ops do not count
+
+
+# --- Region (YOLOv2, quhezheng/caffe_yolo_v2) -------------------------------------------------
+
+REGION = ('type: "Region" bottom: "x" top: "r" region_param { classes: 20 coords: 4 '
+          'boxes_of_each_grid: 5 softmax: true }')
+
+
+def test_region() -> None:
+    cost = run(REGION, (1, 125, 13, 13))
+    assert cost.tops == [(1, 125, 13, 13)] and cost.params == [] and cost.macs == 0
+    # the fork never sets its softmax_ flag from the field: whether the softmax runs is unknown
+    assert cost.ops is None and not cost.data_dependent
+    assert run(REGION, (2, 425)).tops == [(2, 425, 1, 1)]  # legacy num/channels/height/width
+    fails(REGION.replace('top: "r"', 'top: "x"'), (1, 125, 13, 13), match="in place")
+    fails(REGION, (1, 125, 13, 13), (1, 1), match="exactly 1 bottom")

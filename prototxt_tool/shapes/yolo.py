@@ -1,4 +1,5 @@
-"""YOLOv2/v3 layers of eric612/MobileNet-YOLO (src/caffe/layers/*.cpp of that repository).
+"""YOLOv2/v3 layers of eric612/MobileNet-YOLO (src/caffe/layers/*.cpp of that repository),
+and the Region layer of quhezheng/caffe_yolo_v2 (its Reorg computes eric612's shapes).
 
 The one-bottom nearest-neighbour `Upsample` of the same forks lives with SegNet's two-bottom
 Upsample in fork.py: the number of bottoms tells the two apart.
@@ -30,6 +31,22 @@ def reorg(ctx: LayerContext) -> LayerCost:
         raise ShapeError("reorg_param stride must be positive")
     top = (n, c // (s * s), h * s, w * s) if p.reverse else (n, c * s * s, h // s, w // s)
     return LayerCost(tops=[top], ops=0, kind="reshape")
+
+
+@register("Region")
+def region(ctx: LayerContext) -> LayerCost:
+    """YOLOv2's output activations of quhezheng/caffe_yolo_v2 (src/caffe/layers/region_layer.cpp,
+    region_param: classes, coords, boxes_of_each_grid, softmax, anchors).
+
+    One bottom, one top, not in place; the top is the bottom's legacy N x C x H x W, read in
+    LayerSetUp. Forward reorders the map box by box, applies the logistic to each box's
+    objectness and then, if the member softmax_ is true, a softmax over its classes; but
+    LayerSetUp never sets softmax_ from region_param.softmax (an uninitialised bool), so
+    whether the softmax runs, and hence the ops, cannot be known: they are unknown.
+    """
+    blob_counts(ctx, bottoms=(1, 1), tops=(1, 1))
+    not_in_place(ctx)
+    return LayerCost(tops=[legacy_nchw(ctx.bottom(0))], ops=None, kind="detection")
 
 
 def _detections() -> LayerCost:
