@@ -298,6 +298,8 @@ class _Walk:
                              kind="unknown" if rule is None or blind or ambiguous else "other")
         if len(layer.blobs) and stored_params(layer, cost):
             self.from_weights.append(report.name)
+        if cost.params is not None and len(layer.param) > len(cost.params):
+            raise ShapeError(_too_many_specs(len(layer.param), len(cost.params)))
         tops = cost.tops
         if len(tops) < len(top_names):
             tops = [*tops, *[None] * (len(top_names) - len(tops))]
@@ -629,6 +631,13 @@ def stored_params(layer: Any, cost: LayerCost) -> bool:
         raise ShapeError(f"its stored blobs ({_shapes_text(stored)}) do not fit its definition, "
                          f"which allocates {_shapes_text(cost.params)}")
     return False
+
+
+def _too_many_specs(specs: int, blobs: int) -> str:
+    """Net::Init CHECK_LE(param_size, num_param_blobs) (BVLC src/caffe/net.cpp): a `param {}`
+    spec for a blob the layer does not have makes Caffe refuse the net."""
+    return (f"{specs} param {{}} specs for its {blobs} blob(s): Caffe refuses it "
+            "(\"Too many params specified for layer\")")
 
 
 def _shapes_text(shapes: Any) -> str:

@@ -282,3 +282,15 @@ layer { name: "fc" type: "InnerProduct" bottom: "n" top: "fc"
     assert a.layers[1].tops[0].shape == (2, 6, 1, 1) and a.layers[1].params == 0
     assert not any("different layer" in w for w in a.warnings)
     assert a.layers[2].kind == "unknown"  # that InnerProduct's normalize is not modelled
+
+
+def test_a_param_spec_without_its_blob_is_refused_as_caffe_does() -> None:
+    """Net::Init: CHECK_LE(param_size, num_param_blobs). happynear's own test net gives
+    InnerDistance the two specs of the weight + bias it had before commit bf83a197."""
+    text = (FIXTURES / "happynear_face.prototxt").read_text().replace(
+        'top: "dist"', 'top: "dist" param { lr_mult: 1 } param { lr_mult: 2 }')
+    code, out, err = invoke("analyze", "-", stdin=text)
+    assert code == 2 and out == ""
+    assert err.strip() == ("<stdin>:15:9: layer 'centres' (InnerDistance): 2 param {} specs "
+                           "for its 1 blob(s): Caffe refuses it (\"Too many params specified "
+                           "for layer\")")
