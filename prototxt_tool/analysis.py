@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prototxt_tool import __version__
 from prototxt_tool.errors import InputShapeNeeded, ShapeError, UsageError
@@ -27,6 +26,9 @@ from prototxt_tool.shapes import (
 )
 from prototxt_tool.shapes._util import blob_is_legacy, blob_proto_shape, fmt, shape_equals
 from prototxt_tool.shapes.loss import AUTO_TOP, AUTO_TOP_TYPES
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 BYTES_PER_VALUE = 4  # float32, what Caffe stores blobs and weights in
 INT_MAX = 2**31 - 1  # Blob::Reshape: "blob size exceeds INT_MAX" (caffe/src/caffe/blob.cpp)
@@ -205,7 +207,7 @@ class _Walk:
         self.blob_shapes = blob_shapes
         self.batch = batch
         self.collect = errors == "collect"
-        self.blobs: dict[str, Shape | None] = {}
+        self.made: dict[str, Blob] = {}  # blob name -> its latest version, as a layer wrote it
         self.reports: list[LayerReport] = []
         self.inputs: list[Blob] = []
         self.warnings: list[str] = []
@@ -227,26 +229,33 @@ class _Walk:
         self.written_for = frozenset(s.fork for s in loaded.skipped if s.fork)
 
     # -- one layer ----------------------------------------------------------------------
-    # Field access on protobuf messages is slow in Python (each read goes through the upb
-    # wrappers), so each layer's name, type, bottoms and tops are read once, here, as plain
-    # values; the element count of each top is computed once and reused.
+    # This is the hot loop of `analyze` (a 10,000-layer net runs it 10,000 times), so it reads
+    # each protobuf field once (field access goes through the upb wrappers and is slow in
+    # Python), computes each top's element count once and keeps to plain loops: generator
+    # expressions and context managers cost more than the arithmetic they wrap.
     def layer(self, index: int, layer: Any) -> None:
         tree = self.loaded.layer_trees[index]
-        auto = not layer.top and layer.type in AUTO_TOP_TYPES
+        top_names = list(layer.top)
+        type_name = layer.type
+        auto = not top_names and type_name in AUTO_TOP_TYPES
         if auto:  # Caffe's LossLayer::AutoTopBlobs: the loss still gets its top
             layer = type(layer)()
             layer.CopyFrom(self.loaded.net.layer[index])
             layer.top.append(AUTO_TOP)
-        top_names = list(layer.top)
+            top_names = [AUTO_TOP]
         bottom_names = list(layer.bottom)
-        report = LayerReport(layer.name, layer.type, "other", [], [], [], 0, 0, 0, None, None,
+        report = LayerReport(layer.name, type_name, "other", [], [], [], 0, 0, 0, None, None,
                              None, line=tree.line if tree is not None else 0)
         self.reports.append(report)
+        made = self.made
         try:
-            blobs = self.blobs
-            report.bottoms = [Blob(b, blobs[b] if b in blobs else self._bottom(b))
-                              for b in bottom_names]
-            cost = self._cost(layer, report, top_names, bottom_names, self.blind.get(index))
+            # A bottom is the very Blob its producer's report holds as a top (no copy).
+            report.bottoms = bottoms = [made[b] if b in made else self._bottom(b)
+                                        for b in bottom_names]
+            shapes = [b.shape for b in bottoms]
+            cost = self._cost(layer, report, top_names, bottom_names, shapes,
+                              self.blind.get(index) if self.blind else None)
+            counts = _top_counts(top_names, cost.tops)
         except ShapeError as err:
             if not self.collect:
                 raise self._locate(err, layer, index) from None
@@ -255,23 +264,24 @@ class _Walk:
             if report.error and not self.failed:
                 self.failed = f"layer '{layer.name}': {report.error}"
             cost = LayerCost(tops=[None] * len(top_names), params=None, macs=None, ops=None)
-        self._record(report, layer, cost, top_names, bottom_names)
+            counts = [None] * len(top_names)
+        self._record(report, layer, cost, counts, top_names, bottom_names)
         if auto:  # AppendTop without available_blobs: no later layer can take it as a bottom
-            self.blobs.pop(AUTO_TOP, None)
+            self.made.pop(AUTO_TOP, None)
 
-    def _bottom(self, name: str) -> Shape | None:
-        if name not in self.blobs:
-            raise ShapeError(f"bottom '{name}' is not produced by any earlier layer "
-                             f"(phase {self.loaded.phase})")
-        return self.blobs[name]
+    def _bottom(self, name: str) -> Blob:
+        raise ShapeError(f"bottom '{name}' is not produced by any earlier layer "
+                         f"(phase {self.loaded.phase})")
 
     def _cost(self, layer: Any, report: LayerReport, top_names: list[str],
-              bottom_names: list[str], blind: str | None = None) -> LayerCost:
+              bottom_names: list[str], shapes: list[Shape | None],
+              blind: str | None = None) -> LayerCost:
         overrides = {}
         if self.input_shapes:
             overrides = {t: self.input_shapes[t] for t in top_names if t in self.input_shapes}
             self.used.update(overrides)
-        rule = self.rules.get(report.type) or rule_for(report.type)
+        type_name = report.type
+        rule = self.rules.get(type_name) or rule_for(type_name)
         cost = None
         ambiguous = False
         if blind is not None:  # written with a field dwsep skipped: never guess
@@ -279,12 +289,11 @@ class _Walk:
                                  f"field '{blind}'; they are unknown (give its outputs with "
                                  "--blob-shape)")
         elif rule is None:
-            self.warnings.append(_unknown_type(report.name, report.type))
+            self.warnings.append(_unknown_type(report.name, type_name))
         else:
-            self.rules[report.type] = rule
+            self.rules[type_name] = rule
             try:
-                cost = rule(LayerContext(layer, [b.shape for b in report.bottoms], overrides,
-                                         len(top_names), self.fork,
+                cost = rule(LayerContext(layer, shapes, overrides, len(top_names), self.fork,
                                          self.written_for))
             except AmbiguousType as err:  # e.g. a bare Normalize: SSD's or happynear's?
                 self.warnings.append(f"layer '{report.name}': {err}")
@@ -314,11 +323,6 @@ class _Walk:
         if self.batch is not None and not bottom_names:
             tops = [(self.batch, *t[1:]) if t else t for t in tops]
         cost.tops = tops
-        for name, shape in zip(top_names, tops, strict=False):
-            if shape:
-                n = math.prod(shape)
-                if n > INT_MAX or min(shape) <= 0:
-                    _check_blob(name, shape, n)
         return cost
 
     def _given_blobs(self, report: LayerReport, top_names: list[str], bottom_names: list[str],
@@ -340,37 +344,42 @@ class _Walk:
                 self.used.add(name)
 
     def _record(self, report: LayerReport, layer: Any, cost: LayerCost,
-                top_names: list[str], bottom_names: list[str]) -> None:
+                counts: list[int | None], top_names: list[str], bottom_names: list[str]) -> None:
         report.kind = cost.kind
         report.data_dependent = cost.data_dependent
-        tops = cost.tops
-        report.tops = [Blob(n, s) for n, s in zip(top_names, tops, strict=False)]
         report.macs, report.ops = cost.macs, cost.ops
         if cost.params is None:
             report.param_shapes = report.params = report.learnable = None
         elif cost.params:
             self._params(report, layer, cost)
-        counts = [None if s is None else math.prod(s) for s in tops]
         report.activations = None if None in counts else sum(counts)  # type: ignore[arg-type]
+        made = self.made
+        top_blobs = []
+        written = 0  # elements of the new blobs: an in-place top is its bottom, counted already
+        for name, shape, n in zip(top_names, cost.tops, counts, strict=False):
+            made[name] = blob = Blob(name, shape)
+            top_blobs.append(blob)
+            if n is not None and name not in bottom_names:
+                written += n
+        report.tops = top_blobs
         if report.kind == "standard conv":
             report.separable = separable_cost(report)
-        if not bottom_names and report.tops:
-            self.inputs.extend(report.tops)
+        if not bottom_names and top_blobs:
+            self.inputs.extend(top_blobs)
         # totals
         t = self.total
-        if report.macs is None or report.ops is None or report.params is None:
+        macs, ops, params = report.macs, report.ops, report.params
+        if macs is None or ops is None or params is None:
             t.unknown.append(report.name)
-        t.macs += report.macs or 0
-        t.ops += report.ops or 0
-        if report.params:
-            t.params += report.params - report.shared
-            t.learnable += (report.learnable or 0) - min(report.shared, report.learnable or 0)
-        # An in-place top is the bottom's blob, already counted.
-        t.activations += sum(n for name, n in zip(top_names, counts, strict=False)
-                             if n is not None and name not in bottom_names)
-        blobs = self.blobs
-        for name, shape in zip(top_names, tops, strict=False):
-            blobs[name] = shape
+        if macs:
+            t.macs += macs
+        if ops:
+            t.ops += ops
+        if params:
+            shared, learnable = report.shared, report.learnable or 0
+            t.params += params - shared
+            t.learnable += learnable - min(shared, learnable)
+        t.activations += written
 
     def _params(self, report: LayerReport, layer: Any, cost: LayerCost) -> None:
         """Sizes of the layer's blobs; a blob named in a ParamSpec is counted once net-wide."""
@@ -406,7 +415,7 @@ class _Walk:
         """A misspelt --input-shape name must not silently leave the net's own shape in place."""
         for flag, given in (("--input-shape", self.input_shapes),
                             ("--blob-shape", self.blob_shapes)):
-            for name in sorted(set(given) - set(self.blobs)):
+            for name in sorted(set(given) - set(self.made)):
                 inputs = ", ".join(b.name for b in self.inputs) or "none"
                 raise UsageError(f"{flag} {name}: no blob of that name in phase "
                                  f"{self.loaded.phase} (net inputs: {inputs})")
@@ -469,6 +478,20 @@ class _Walk:
                 notes.append(f"shapes are unknown from layer '{r.name}' ({r.type}) on: its "
                              f"input shapes are known but not its top(s); give them with {flags}")
         return notes
+
+
+def _top_counts(names: list[str], tops: list[Shape | None]) -> list[int | None]:
+    """Elements of each top (None: unknown), checked as Blob::Reshape checks them."""
+    counts: list[int | None] = []
+    for i, shape in enumerate(tops):
+        if shape is None:
+            counts.append(None)
+            continue
+        n = math.prod(shape)
+        if (n > INT_MAX or (shape and min(shape) <= 0)) and i < len(names):
+            _check_blob(names[i], shape, n)
+        counts.append(n)
+    return counts
 
 
 def _check_blob(name: str, shape: Shape, count: int) -> None:
@@ -538,7 +561,8 @@ def weighted_params(a: Analysis) -> int:
     return sum(k.params for k in a.breakdown if k.kind in WEIGHTED_KINDS)
 
 
-def to_dict(a: Analysis, flops: bool = False) -> dict[str, Any]:
+def to_dict(a: Analysis, flops: bool = False, layers: bool = True) -> dict[str, Any]:
+    """The JSON document; layers=False leaves `layers` an empty list (see layer_dict)."""
     weighted = weighted_params(a)
     t = a.total
     total: dict[str, Any] = {
@@ -559,7 +583,7 @@ def to_dict(a: Analysis, flops: bool = False) -> dict[str, Any]:
         "phase": a.phase,
         "format": a.format,
         "inputs": [{"name": b.name, "shape": _list(b.shape)} for b in a.inputs],
-        "layers": [_layer_dict(r, flops) for r in a.layers],
+        "layers": [layer_dict(r, flops) for r in a.layers] if layers else [],
         "total": total,
         "breakdown": [
             {"kind": k.kind, "layers": k.layers, "macs": k.macs,
@@ -576,7 +600,8 @@ def _list(shape: Shape | None) -> list[int] | None:
     return None if shape is None else list(shape)
 
 
-def _layer_dict(r: LayerReport, flops: bool) -> dict[str, Any]:
+def layer_dict(r: LayerReport, flops: bool = False) -> dict[str, Any]:
+    """One element of the document's `layers`."""
     d: dict[str, Any] = {
         "name": r.name, "type": r.type, "kind": r.kind, "line": r.line or None,
         "bottoms": [b.name for b in r.bottoms],
@@ -657,6 +682,8 @@ def separable_cost(report: LayerReport) -> Separable | None:
     bias = n if len(report.param_shapes) > 1 else 0
     macs = positions * m * kernel + positions * m * n
     params = m * kernel + m * n + bias
+    from fractions import Fraction  # here: fractions imports decimal, a cost at every start
+
     return Separable(macs, params, Fraction(macs, report.macs))
 
 

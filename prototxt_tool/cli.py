@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     from prototxt_tool.outputs import StreamError, guard_standard_streams
 
     guard_standard_streams()
+    _tune_gc()
     try:
         _run(args)
         code = 0
@@ -78,6 +79,20 @@ def main(argv: list[str] | None = None) -> None:
         _stream_fault(err)
         code = 2
     _exit_now(code)
+
+
+def _tune_gc() -> None:
+    """Collect garbage rarely: a command is one short burst of allocation, then os._exit.
+
+    Analysing a net allocates a few objects per layer and frees almost none until the end, so
+    CPython's default young-generation threshold (700) runs a collection every few layers and
+    finds nothing: about a tenth of `analyze` on a 10,000-layer net. A threshold of 50,000
+    keeps memory bounded (cycles are still collected) at a fraction of the cost. The library
+    API leaves the caller's settings alone; only the console script does this.
+    """
+    import gc
+
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _run(args: list[str]) -> None:

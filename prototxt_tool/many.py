@@ -72,7 +72,7 @@ def row_of(path: str, options: Options) -> NetRow:
     try:
         loaded = pipeline.load_net(pipeline.read_source(path), phase=options.phase,
                                    level=options.level, stages=options.stages,
-                                   strict=options.strict)
+                                   strict=options.strict, read_only=True)
         a = analysis.analyze(loaded, options.input_shapes, options.blob_shapes,
                              batch=options.batch, fork=options.fork)
     except DwsepError as err:
@@ -84,46 +84,29 @@ def row_of(path: str, options: Options) -> NetRow:
                   not t.unknown, list(a.notes))
 
 
-def _row_job(job: tuple[str, Options]) -> NetRow:
-    return row_of(*job)
-
-
 def default_jobs() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    from prototxt_tool.parallel import usable_cores
+
+    return usable_cores()
 
 
 def analyze_many(paths: Sequence[str], options: Options, jobs: int | None = None
                  ) -> list[NetRow]:
     """Rows in the order of `paths`; `jobs` processes (default: the usable cores)."""
+    from prototxt_tool import parallel
+
     jobs = min(jobs or default_jobs(), len(paths))
-    if jobs <= 1:
-        return [row_of(p, options) for p in paths]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    if jobs > 1:
+        import importlib
 
-    # fork: workers start with the parent's imports already done (protobuf, the rules).
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    import importlib
+        from prototxt_tool import shapes
 
-    from prototxt_tool import shapes
-
-    # Everything a worker needs, imported once here: forked workers start with it loaded.
-    for name in ("analysis", "caffe_pb2", "forks", "netstate", "solver", "textformat",
-                 "upgrade", "views"):
-        importlib.import_module(f"prototxt_tool.{name}")
-    shapes.known_types()  # every rule module, too
-    # Biggest files first, so that no long job starts last and runs alone (LPT scheduling).
-    order = sorted(range(len(paths)), key=lambda i: -_size(paths[i]))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        done = list(pool.map(_row_job, [(paths[i], options) for i in order], chunksize=1))
-    rows: list[NetRow] = [NetRow("")] * len(paths)
-    for i, row in zip(order, done, strict=True):
-        rows[i] = row
-    return rows
+        # Everything a worker needs, imported once here: forked workers start with it loaded.
+        for name in ("analysis", "caffe_pb2", "forks", "netstate", "solver", "textformat",
+                     "upgrade", "views"):
+            importlib.import_module(f"prototxt_tool.{name}")
+        shapes.known_types()  # every rule module, too
+    return list(parallel.ordered_map(lambda p: row_of(p, options), paths, jobs, cost=_size))
 
 
 def _size(path: str) -> int:

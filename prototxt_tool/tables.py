@@ -8,9 +8,7 @@ colours them. Widths are measured in code points: escaped names are ASCII.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -36,6 +34,8 @@ def output_width(to_terminal: bool) -> int:
     """The terminal's width on a terminal (at least MIN_WIDTH), else WIDTH."""
     if not to_terminal:
         return WIDTH
+    import shutil  # here: shutil pulls in bz2, lzma and zlib, which no pipe needs
+
     return max(MIN_WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
 
 
@@ -186,6 +186,8 @@ def wrap(text: str, width: int, indent: str = "  ") -> list[str]:
             lines[-1] += ","
             lines.append(indent + part)
     out = []
+    import textwrap
+
     for line in lines:  # a clause longer than the width: break it between words
         out += textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False,
                              drop_whitespace=True) if len(line) > width else [line]

@@ -88,9 +88,12 @@ def analyze(files: tuple[str, ...], phase: str, stages: tuple[str, ...], level: 
     With several files or a directory (searched for *.prototxt): one row per net.
     """
     from prototxt_tool import budgets, report, tables
-    from prototxt_tool.targets import resolve
 
-    chosen = resolve(targets)
+    chosen: tuple[str, ...] = ()
+    if targets:  # the profiles are TOML files: read only when asked for
+        from prototxt_tool.targets import resolve
+
+        chosen = resolve(targets)
     inputs = parse_shape_flags(input_shapes, "--input-shape")
     blobs = parse_shape_flags(blob_shapes, "--blob-shape")
     flags = budgets.Budgets(
@@ -142,7 +145,7 @@ def _one(file: str, o: Options, fmt: str, view: View, output: str,
                                 dict(o.blob_shapes), o.batch, o.fork)
     else:
         loaded = pipeline.load_net(source, phase=o.phase, level=o.level, stages=o.stages,
-                                   strict=o.strict)
+                                   strict=o.strict, read_only=True)
         result = analysis.analyze(loaded, o.input_shapes, o.blob_shapes, batch=o.batch,
                                   fork=o.fork)
     for warning in result.warnings:

@@ -9,7 +9,6 @@ CompletionItems.
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 
@@ -35,6 +34,8 @@ def rule_codes(_ctx: Any, _param: Any, incomplete: str) -> list[str]:
 
 def target_names() -> list[str]:
     """Target profiles shipped in the package (one data file each), if any."""
+    from importlib import resources
+
     try:
         folder = resources.files("prototxt_tool") / "targets"
         return sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir()

@@ -46,7 +46,7 @@ def diff(a: str, b: str, phase: str, stages: tuple[str, ...], level: int,
     results = []
     for path in (a, b):
         loaded = pipeline.load_net(pipeline.read_source(path), phase=phase, level=level,
-                                   stages=stages, strict=strict)
+                                   stages=stages, strict=strict, read_only=True)
         result = analysis.analyze(loaded, inputs, blobs, batch=batch, fork=fork)
         for warning in result.warnings:
             diagnostic("warning", warning)

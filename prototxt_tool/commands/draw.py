@@ -43,7 +43,7 @@ def _analyze(file: str, phase: str, stages: tuple[str, ...], level: int,
     from prototxt_tool import analysis, pipeline
 
     loaded = pipeline.load_net(pipeline.read_source(file), phase=phase, level=level,
-                               stages=stages, strict=strict)
+                               stages=stages, strict=strict, read_only=True)
     result = analysis.analyze(loaded, parse_shape_flags(input_shapes, "--input-shape"),
                               parse_shape_flags(blob_shapes, "--blob-shape"), batch=batch,
                               fork=fork)

@@ -7,17 +7,35 @@ the findings plus one line for every path that could not be used.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from prototxt_tool.lint.config import config_for
-from prototxt_tool.lint.context import LintOptions
-from prototxt_tool.lint.engine import Finding, fails, lint_source
-from prototxt_tool.lint.registry import RuleInfo, all_rules, get_rule
-from prototxt_tool.pipeline import collect_files
+if TYPE_CHECKING:
+    from prototxt_tool.lint.context import LintOptions
+    from prototxt_tool.lint.engine import Finding
 
 __all__ = ["Finding", "LintOptions", "LintResult", "RuleInfo", "all_rules", "collect_files",
            "fail_level", "fails", "get_rule", "lint_paths", "lint_source"]
+
+# The package's names, each imported from its module on first use (PEP 562): `analyze`
+# reads budgets through prototxt_tool.lint.config and must not pay for the rule engine.
+_LAZY = {"Finding": "engine", "fails": "engine", "lint_source": "engine",
+         "LintOptions": "context", "RuleInfo": "registry", "all_rules": "registry",
+         "get_rule": "registry", "config_for": "config"}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "collect_files":
+        from prototxt_tool.pipeline import collect_files
+
+        return collect_files
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 @dataclass
 class LintResult:
@@ -31,6 +49,7 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
                ignore: Sequence[str] = (), jobs: int = 1) -> LintResult:
     """Lint every file under `paths`; `jobs` > 1 uses that many worker processes."""
     from prototxt_tool.lint.runner import plan, run_jobs
+    from prototxt_tool.pipeline import collect_files
 
     files, problems = collect_files(paths)
     result = LintResult(problems=problems)
@@ -45,5 +64,7 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
 
 def fail_level(cli_value: str | None) -> str:
     """--fail-on, else the configuration found from the working directory, else error."""
+    from prototxt_tool.lint.config import config_for
+
     return cli_value or config_for("-").fail_on or "error"
 

@@ -17,11 +17,6 @@ from typing import Any
 from prototxt_tool.budgets import NO_BUDGETS, Budgets, parse_bytes, parse_count
 from prototxt_tool.errors import UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 FAIL_LEVELS = ("error", "warning", "info")
 KEYS = {"select", "extend-select", "ignore", "fail-on", "target", "max-macs", "max-params",
         "max-memory"}
@@ -114,6 +109,12 @@ def _read_dir(directory: Path) -> LintConfig | None:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    # Imported here: most runs find no configuration file and need no TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
     try:
         with path.open("rb") as f:
             return tomllib.load(f)

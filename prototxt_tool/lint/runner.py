@@ -8,7 +8,6 @@ the parent) and returns plain data: findings, the source lines they point at, an
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -45,9 +44,9 @@ class FileResult:
 
 def default_jobs() -> int:
     """All the cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(len(os.sched_getaffinity(0)), 1)
-    return max(os.cpu_count() or 1, 1)
+    from prototxt_tool.parallel import usable_cores
+
+    return usable_cores()
 
 
 def plan(files: Sequence[str], select: Sequence[str] = (), extend_select: Sequence[str] = (),
@@ -133,20 +132,16 @@ def _unpack(packed: tuple[Any, ...]) -> FileResult:
 def run_jobs(jobs: Sequence[Job], options: LintOptions | None = None, workers: int = 1,
              fix: str | None = None) -> Iterator[FileResult]:
     """Results in the order of `jobs`, each as soon as it and those before it are done."""
-    workers = max(1, min(workers, len(jobs)))
-    if workers == 1:
-        for job in jobs:
-            yield run_job(job, options, fix)
-        return
-    _warm_up()
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with multiprocessing.get_context(method).Pool(workers) as pool:
-        # Largest files first, so no big one is left to run alone at the end; results are
-        # still handed back in the jobs' order, each as soon as it and those before it are in.
-        pending = {i: pool.apply_async(_run_packed, ((jobs[i], options, fix),))
-                   for i in sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))}
-        for i in range(len(jobs)):
-            yield _unpack(pending.pop(i).get())
+    from prototxt_tool import parallel
+
+    if min(workers, len(jobs)) > 1:
+        _warm_up()
+
+    def one(job: Job) -> tuple[Any, ...]:
+        return _run_packed((job, options, fix))
+
+    for packed in parallel.ordered_map(one, jobs, workers, cost=_size):
+        yield _unpack(packed)
 
 
 def _size(job: Job) -> int:
