@@ -11,6 +11,8 @@ from test_shapes_wild import fails, run
 
 from prototxt_tool import analysis, caffe_pb2, pipeline, textformat
 from prototxt_tool.errors import ShapeError
+from prototxt_tool.lint import LintOptions, lint_source
+from prototxt_tool.lint.config import LintConfig
 from prototxt_tool.shapes import LayerContext, Shape, rule_for
 
 # --- N-D pooling ----------------------------------------------------------------------------
@@ -242,3 +244,14 @@ def test_region() -> None:
     assert run(REGION, (2, 425)).tops == [(2, 425, 1, 1)]  # legacy num/channels/height/width
     fails(REGION.replace('top: "r"', 'top: "x"'), (1, 125, 13, 13), match="in place")
     fails(REGION, (1, 125, 13, 13), (1, 1), match="exactly 1 bottom")
+
+
+def test_targets_refuse_the_dense_prior_box_fields() -> None:
+    """No converter's caffe.proto has zihaozhang9/FaceBoxes' fields (lint T004)."""
+    text = ('input: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n'
+            'layer { name: "p" type: "PriorBox" bottom: "data" bottom: "data" top: "p"\n'
+            '  prior_box_param { fixed_size: 4 density: 2 } }\n')
+    found = lint_source(pipeline.Source("dense.prototxt", text), LintConfig(),
+                        LintOptions(targets=("ncnn",)))
+    t004 = [f for f in found if f.code == "T004"]
+    assert len(t004) == 2 and all("zihaozhang9/FaceBoxes" in f.message for f in t004)
