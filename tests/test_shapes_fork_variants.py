@@ -60,6 +60,15 @@ def test_nd_pooling_errors(body: str, match: str) -> None:
     fails(POOL % body, (1, 1, 4, 4, 4), match=match)
 
 
+def test_padding_one_axis_clips_both() -> None:
+    """BVLC's Reshape clips the last window of both axes once pad_h or pad_w is set: width
+    ceil((4 - 1) / 2) + 1 = 3, and (3 - 1) * 2 >= 4 + 0 drops one although pad_w is 0."""
+    body = "kernel_h: 3 kernel_w: 1 stride: 2 pad_h: 1 pad_w: 0"
+    assert run(POOL % body, (1, 1, 4, 4)).tops == [(1, 1, 3, 2)]
+    # without any pad nothing is clipped: 2 = ceil(1 / 2) + 1 rows, 3 columns
+    assert run(POOL % "kernel_h: 3 kernel_w: 1 stride: 2", (1, 1, 4, 4)).tops == [(1, 1, 2, 3)]
+
+
 def test_pooling_below_four_axes_is_still_refused() -> None:
     fails(POOL % "kernel_size: 2", (1, 8, 8), match="4-D")
 

@@ -88,13 +88,15 @@ def round_mode(param: Any) -> int:
     return mode
 
 
-def pooled_dim(size: int, kernel: int, stride: int, pad: int, mode: int, extra: int = 0) -> int:
-    """PoolingLayer::Reshape along one axis, including the padded-last-window clip (`extra`
-    is added before it: ChenYingpeng/caffe-yolov3's darknet window, see `pooling`)."""
+def pooled_dim(size: int, kernel: int, stride: int, pad: int, mode: int, extra: int = 0,
+               clip: bool | None = None) -> int:
+    """PoolingLayer::Reshape along one axis, including the padded-last-window clip, which
+    Caffe applies to every axis once any axis is padded (`clip`; default: this axis is).
+    `extra` is added before it: ChenYingpeng/caffe-yolov3's darknet window, see `pooling`."""
     span = size + 2 * pad - kernel
     steps = -(-span // stride) if mode == CEIL else span // stride
     out = steps + 1 + extra
-    if pad and (out - 1) * stride >= size + pad:
+    if (bool(pad) if clip is None else clip) and (out - 1) * stride >= size + pad:
         out -= 1  # the last window would start inside the padding: Caffe drops it
     return out
 
@@ -102,7 +104,8 @@ def pooled_dim(size: int, kernel: int, stride: int, pad: int, mode: int, extra: 
 def pool_output(shape: Shape, window: PoolWindow, mode: int, extra: int = 0) -> Shape:
     """Top shape of a 4-D pooling, rejecting an empty output."""
     n, c, height, width = shape
-    out = [pooled_dim(size, window.kernel[i], window.stride[i], window.pad[i], mode, extra)
+    clip = window.pad != (0, 0)  # BVLC: `if (pad_h_ || pad_w_)` clips both axes
+    out = [pooled_dim(size, window.kernel[i], window.stride[i], window.pad[i], mode, extra, clip)
            for i, size in enumerate((height, width))]
     if min(out) <= 0:
         raise ShapeError(f"non-positive pooling output {out[0]}x{out[1]} for bottom {fmt(shape)} "
