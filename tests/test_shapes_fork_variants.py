@@ -4,6 +4,7 @@ Each figure is worked out by hand from the fork's own C++, shown next to it."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,54 @@ def test_nd_max_pooling_mask_top() -> None:
 ])
 def test_nd_pooling_errors(body: str, match: str) -> None:
     fails(POOL % body, (1, 1, 4, 4, 4), match=match)
+
+
+ND = 'type: "PoolingND" top: "t" pooling_nd_param { %s }'
+
+
+@pytest.mark.parametrize(("body", "bottom", "top", "kernel"), [
+    ("pool: MAX kernel_size: 2 stride: 2", (1, 32, 96, 96, 96), (1, 32, 48, 48, 48), 8),
+    # once per spatial axis: ceil((9 - 1) / 1) + 1, ceil((9 - 3) / 2) + 1, ceil((8 - 3) / 2) + 1
+    ("kernel_size: 1 kernel_size: 3 kernel_size: 3 stride: 1 stride: 2 stride: 2",
+     (2, 4, 9, 9, 8), (2, 4, 9, 4, 4), 9),
+    # a pad on one axis clips every axis: ceil((5 + 2 - 3) / 2) + 1 = 3 (4 < 6 kept), then
+    # ceil((4 - 1) / 2) + 1 = 3 with the last window at 4 >= 4 + 0: dropped, 2
+    ("kernel_size: 3 kernel_size: 1 kernel_size: 1 stride: 2 pad: 1 pad: 0 pad: 0",
+     (1, 1, 5, 4, 4), (1, 1, 3, 2, 2), 3),
+    ("kernel_h: 3 kernel_w: 2 stride_h: 1 stride_w: 2", (1, 3, 6, 6), (1, 3, 4, 3), 6),
+    ("pool: AVE global_pooling: true", (1, 8, 3, 4, 5), (1, 8, 1, 1, 1), 60),
+    ("axis: 2 kernel_size: 2 stride: 2", (2, 3, 4, 6, 6), (2, 3, 4, 3, 3), 4),  # N x C x T kept
+    # the pad_h/_w form skips the pad < kernel check: ceil((4 + 4 - 1) / 1) + 1 = 8 -> 7
+    ("kernel_size: 1 pad_h: 2 pad_w: 0", (1, 1, 4, 4), (1, 1, 7, 4), 1),
+])
+def test_pooling_nd(body: str, bottom: Shape, top: Shape, kernel: int) -> None:
+    cost = run(ND % body, bottom)
+    assert cost.tops == [top] and cost.ops == top[0] * math.prod(top[1:]) * kernel
+    assert cost.params == [] and cost.kind == "pooling"
+
+
+@pytest.mark.parametrize(("body", "bottom", "match"), [
+    ("kernel_size: 2 kernel_size: 2", (1, 1, 4, 4, 4), r"once per spatial axis \(3\), got 2"),
+    ("stride: 2", (1, 1, 4, 4, 4), "kernel_size must be given once"),
+    ("kernel_h: 2 kernel_w: 2", (1, 1, 4, 4, 4), "only be used for 2 spatial axes, not 3"),
+    ("kernel_size: 2 kernel_h: 2", (1, 1, 4, 4), "either kernel_size or kernel_h"),
+    ("kernel_h: 2", (1, 1, 4, 4), "kernel must be positive"),
+    ("kernel_size: 2 pad: 2", (1, 1, 4, 4, 4), "smaller than kernel"),
+    ("global_pooling: true kernel_size: 2", (1, 1, 4, 4, 4), "cannot be given"),
+    ("global_pooling: true stride: 2", (1, 1, 4, 4, 4), "only pad 0 and stride 1"),
+    ("kernel_size: 2 stride: 0", (1, 1, 4, 4, 4), "stride must be positive"),
+    ("pool: STOCHASTIC kernel_size: 2 pad: 1", (1, 1, 4, 4, 4), "only for MAX and AVE"),
+    ("axis: 4 kernel_size: 2", (1, 1, 4, 4, 4), "no spatial axis after axis 4"),
+    ("axis: 5 kernel_size: 2", (1, 1, 4, 4, 4), "out of range"),
+])
+def test_pooling_nd_errors(body: str, bottom: Shape, match: str) -> None:
+    fails(ND % body, bottom, match=match)
+
+
+def test_pooling_nd_mask_top_follows_pooling_param() -> None:
+    two = 'type: "PoolingND" top: "p" top: "m" pooling_nd_param { pool: AVE kernel_size: 2 } %s'
+    assert run(two % "", (1, 1, 4, 4, 4)).tops == [(1, 1, 3, 3, 3)] * 2
+    fails(two % "pooling_param { pool: AVE }", (1, 1, 4, 4, 4), match="exactly 1 top")
 
 
 def test_padding_one_axis_clips_both() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._util import blob_counts, fmt, has
+from prototxt_tool.shapes._util import axis_of, blob_counts, fmt, has
 
 MAX, AVE, STOCHASTIC = 0, 1, 2
 CEIL, FLOOR = 0, 1
@@ -172,48 +172,102 @@ def nd_pooling(param: Any, shape: Shape, tops: int) -> LayerCost:
     `stride` and `pad` repeated (once, or once per spatial axis): the 3D-Caffe shipped in
     DlutMedimgGroup/MouseCTSegmentation (3D-Caffe/src/caffe/layers/pooling_layer.cpp) and
     YueSun814/caffe_rc3 (src/caffe/layers/pooling_layer.cpp, the Caffe of DBC-Lab's infant
-    brain nets). Both compute the same top from the fields dwsep's schema shares with them:
-    axes 0 and 1 kept, then per spatial axis ceil((in + 2 pad - kernel) / stride) + 1, minus
-    one when the last window would start in the padding (BVLC's rule, axis by axis). Neither
-    fork has round_mode or ceil_mode, and kernel_h/_w, stride_h/_w, pad_h/_w are 2-D only.
-    Used only for bottoms of more than 4 axes, which BVLC's 2-D PoolingLayer refuses.
+    brain nets). Both compute the same top from the fields dwsep's schema shares with them
+    (one value each, BVLC's optional fields): see `_nd_pool`. Neither fork has round_mode or
+    ceil_mode, and kernel_h/_w, stride_h/_w, pad_h/_w are 2-D only. Used only for bottoms of
+    more than 4 axes, which BVLC's 2-D PoolingLayer refuses.
     """
     for name in ("round_mode", "ceil_mode", "kernel_h", "kernel_w", "stride_h", "stride_w",
                  "pad_h", "pad_w"):
         if has(param, name):
             raise ShapeError(f"{name} is not defined for N-D pooling (bottom {fmt(shape)}): "
                              "the N-D pooling forks take kernel_size/stride/pad per axis")
-    spatial = shape[2:]
+    axes = len(shape) - 2
     if param.global_pooling:
         if has(param, "kernel_size"):
             raise ShapeError("global_pooling takes its kernel from the input; "
                              "kernel_size cannot be given")
-        kernel = spatial
+        kernel = shape[2:]
     elif has(param, "kernel_size"):
-        kernel = (param.kernel_size,) * len(spatial)
+        kernel = (param.kernel_size,) * axes
     else:
         raise ShapeError(f"N-D pooling of {fmt(shape)} needs kernel_size")
-    stride = (param.stride,) * len(spatial)
-    pad = (param.pad,) * len(spatial)
+    return _nd_pool(param, shape, 2, kernel, (param.stride,) * axes, (param.pad,) * axes, tops)
+
+
+def _nd_pool(param: Any, shape: Shape, first: int, kernel: Shape, stride: Shape, pad: Shape,
+             tops: int, pad_checked: bool = True) -> LayerCost:
+    """The N-D forks' LayerSetUp checks and Reshape: the axes before `first` are kept, then
+    per spatial axis ceil((in + 2 pad - kernel) / stride) + 1, minus one where the last
+    window would start past the end, on every axis once any is padded. PoolingND checks
+    pad < kernel (and pad 0 for global pooling) only for the repeated `pad` (`pad_checked`)."""
     if min(kernel) <= 0:
         raise ShapeError(f"pooling kernel must be positive, got {list(kernel)}")
     if min(stride) <= 0:
         raise ShapeError(f"pooling stride must be positive, got {list(stride)}")
-    if param.global_pooling and (max(pad) or max(stride) != 1):
+    if param.global_pooling and ((pad_checked and max(pad)) or max(stride) != 1):
         raise ShapeError(f"global_pooling allows only pad 0 and stride 1, got pad "
                          f"{list(pad)} stride {list(stride)}")
     if max(pad) and param.pool not in (MAX, AVE):
         raise ShapeError("padding is implemented only for MAX and AVE pooling")
-    if any(p >= k for p, k in zip(pad, kernel, strict=True)):
+    if pad_checked and any(p >= k for p, k in zip(pad, kernel, strict=True)):
         raise ShapeError(f"pad {list(pad)} must be smaller than kernel {list(kernel)}")
-    out = tuple(pooled_dim(size, k, s, p, CEIL)
-                for size, k, s, p in zip(spatial, kernel, stride, pad, strict=True))
+    out = tuple(pooled_dim(size, k, s, p, CEIL, clip=max(pad) > 0)
+                for size, k, s, p in zip(shape[first:], kernel, stride, pad, strict=True))
     if min(out) <= 0:
         raise ShapeError(f"non-positive pooling output {list(out)} for bottom {fmt(shape)} "
                          f"(kernel {list(kernel)}, stride {list(stride)}, pad {list(pad)})")
-    top = (*shape[:2], *out)
+    top = (*shape[:first], *out)
     return LayerCost(tops=[top] * tops, ops=math.prod(top) * math.prod(kernel),
                      kind="pooling")
+
+
+@register("PoolingND")
+def pooling_nd(ctx: LayerContext) -> LayerCost:
+    """3D-Caffe's PoolingND (3D-Caffe/src/caffe/layers/pooling_nd_layer.cpp as shipped in
+    DlutMedimgGroup/MouseCTSegmentation; pooling_nd_param): pooling over every axis after
+    `axis` (default 1, the channels), kernel_size/stride/pad given once or once per spatial
+    axis (kernel_h/_w, pad_h/_w, stride_h/_w for exactly 2 spatial axes), shapes as `_nd_pool`.
+    A mask top is allowed when `pooling_param.pool` is MAX (the fork's MaxTopBlobs reads that
+    message, not pooling_nd_param, so it allows one unless a pooling_param says AVE).
+    """
+    p = ctx.layer.pooling_nd_param
+    blob_counts(ctx, (1, 1), (1, 2 if ctx.layer.pooling_param.pool == MAX else 1))
+    shape = ctx.bottom(0)
+    first = axis_of(shape, p.axis) + 1
+    axes = len(shape) - first
+    if axes < 1:
+        raise ShapeError(f"no spatial axis after axis {p.axis} of the bottom {fmt(shape)}")
+    if p.global_pooling:
+        if p.kernel_size or (has(p, "kernel_h") and has(p, "kernel_w")):
+            raise ShapeError("global_pooling takes its kernel from the input; "
+                             "kernel_size/kernel_h/kernel_w cannot be given")
+        kernel = shape[first:]
+    else:
+        kernel = _nd_values(p, "kernel", axes, None)
+    pad_checked = not (has(p, "pad_h") or has(p, "pad_w"))
+    return _nd_pool(p, shape, first, kernel, _nd_values(p, "stride", axes, 1),
+                    _nd_values(p, "pad", axes, 0), len(ctx.layer.top), pad_checked)
+
+
+def _nd_values(p: Any, name: str, axes: int, default: int | None) -> Shape:
+    """`name`_h/_w (2 spatial axes only, not with the repeated field) or `name` given once or
+    once per spatial axis (none: `default`), as PoolingNDLayer::LayerSetUp reads them."""
+    values = list(getattr(p, name if name != "kernel" else "kernel_size"))
+    label = "kernel_size" if name == "kernel" else name
+    if has(p, f"{name}_h") or has(p, f"{name}_w"):
+        if axes != 2:
+            raise ShapeError(f"{name}_h & {name}_w can only be used for 2 spatial axes, "
+                             f"not {axes}")
+        if values:
+            raise ShapeError(f"either {label} or {name}_h/{name}_w, not both")
+        return getattr(p, f"{name}_h"), getattr(p, f"{name}_w")
+    if not values and default is not None:
+        return (default,) * axes
+    if len(values) not in (1, axes):
+        raise ShapeError(f"{label} must be given once or once per spatial axis ({axes}), "
+                         f"got {len(values)}")
+    return tuple(values) * axes if len(values) == 1 else tuple(values)
 
 
 def _spp_level(param: Any, level: int, height: int, width: int) -> tuple[PoolWindow, int]:

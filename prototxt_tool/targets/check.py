@@ -43,6 +43,7 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "smooth_l1_loss_param": ("rbgirshick/caffe-fast-rcnn", ("SmoothL1Loss",)),
     "psroi_pooling_param": ("daijifeng001/caffe-rfcn", ("PSROIPooling",)),
     "region_param": ("quhezheng/caffe_yolo_v2", ("Region",)),
+    "pooling_nd_param": ("3D-Caffe (DlutMedimgGroup/MouseCTSegmentation)", ("PoolingND",)),
     "prior_box_param.fixed_size": ("zihaozhang9/FaceBoxes", ()),
     "prior_box_param.fixed_ratio": ("zihaozhang9/FaceBoxes", ()),
     "prior_box_param.density": ("zihaozhang9/FaceBoxes", ()),
