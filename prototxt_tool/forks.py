@@ -95,7 +95,6 @@ FIELDS: dict[tuple[str, str], ForkField] = {
     # intel/caffe: the compute engine (MKL, MKLDNN, CAFFE) of the whole net.
     ("caffe.NetParameter", "engine"): ForkField("intel", neutral=True),
     # happynear/caffe-windows (AMSoftmax, NormFace).
-    ("caffe.InnerProductParameter", "normalize"): ForkField("happynear"),
     # Read by its SoftmaxWithLoss (Softmax, or an L1/L2 Normalize instead); its Normalize read
     # it before commit 8bcb7c7b ("refact normalize") and reads normalize_param since.
     ("caffe.SoftmaxParameter", "normalize_type"): ForkField("happynear",

@@ -271,17 +271,23 @@ def test_lint_reports_the_ambiguous_layer_and_fork_settles_it() -> None:
 
 def test_a_happynear_field_elsewhere_in_the_file_tells_a_bare_normalize() -> None:
     """AMSoftmax's face_train_test.prototxt: a bare Normalize, and happynear's own
-    inner_product_param { normalize } two layers on: only happynear's Caffe parses the file."""
+    label_specific_add_param two layers on: only happynear's Caffe parses the file."""
     text = """input: "data" input_shape { dim: 2 dim: 6 }
+input: "label" input_shape { dim: 2 }
 layer { name: "n" type: "Normalize" bottom: "data" top: "n" }
 layer { name: "fc" type: "InnerProduct" bottom: "n" top: "fc"
   inner_product_param { num_output: 3 normalize: true } }
+layer { name: "margin" type: "LabelSpecificAdd" bottom: "fc" bottom: "label" top: "fc"
+  label_specific_add_param { bias: -0.35 } }
 """
     loaded = pipeline.load_net(pipeline.Source("t.prototxt", text), strict=False)
     a = analysis.analyze(loaded)
     assert a.layers[1].tops[0].shape == (2, 6, 1, 1) and a.layers[1].params == 0
     assert not any("different layer" in w for w in a.warnings)
-    assert a.layers[2].kind == "unknown"  # that InnerProduct's normalize is not modelled
+    # happynear's InnerProduct normalize: + 3 rows x (2 x 6 + 2) ops for the weight rescaling
+    fc = a.layers[2]
+    assert fc.param_shapes == [(3, 6), (3,)] and fc.macs == 36 and fc.ops == 6 + 3 * 14
+    assert a.layers[3].kind == "unknown"
 
 
 def test_a_param_spec_without_its_blob_is_refused_as_caffe_does() -> None:

@@ -13,6 +13,7 @@ import math
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
 from prototxt_tool.shapes._util import axis_of, blob_counts, fmt, legacy_dim, legacy_nchw, span
+from prototxt_tool.shapes.inner_product import weight_norm_ops
 
 NORM_TYPES = ("L2", "L1")
 
@@ -94,7 +95,7 @@ def inner_distance(ctx: LayerContext) -> LayerCost:
     else:
         macs, ops = 0, 3 * terms
     if p.normalize and bottoms == 1:
-        ops += n * (2 * k + 2)
+        ops += weight_norm_ops(n, k)
     return LayerCost(tops=[(*shape[:axis], n)], params=params, macs=macs, ops=ops,
                      kind="fully connected")
 

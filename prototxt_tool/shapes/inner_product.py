@@ -14,7 +14,10 @@ def inner_product(ctx: LayerContext) -> LayerCost:
     """BVLC InnerProductLayer: everything from `axis` on is flattened into K inputs.
 
     Weight [N, K] ([K, N] with transpose), bias [N]; top = bottom[:axis] + [N].
-    MACs = M x K x N with M = count before axis; ops = M x N bias adds.
+    MACs = M x K x N with M = count before axis; ops = M x N bias adds. happynear/caffe-windows'
+    `normalize` (src/caffe/layers/inner_product_layer.cpp, Forward_cpu) first rescales each of
+    the N weight rows to unit norm: + N x (2K + 2) ops (squares summed, +1e-6 and root, K
+    scalings), as its InnerDistance counts them.
     """
     blob_counts(ctx, (1, 1), (1, 1))
     param = ctx.layer.inner_product_param
@@ -27,8 +30,15 @@ def inner_product(ctx: LayerContext) -> LayerCost:
     params: list[Shape] = [(k, n) if param.transpose else (n, k)]
     if param.bias_term:
         params.append((n,))
-    return LayerCost(tops=[(*shape[:axis], n)], params=params, macs=m * k * n,
-                     ops=m * n if param.bias_term else 0, kind="fully connected")
+    ops = (m * n if param.bias_term else 0) + (weight_norm_ops(n, k) if param.normalize else 0)
+    return LayerCost(tops=[(*shape[:axis], n)], params=params, macs=m * k * n, ops=ops,
+                     kind="fully connected")
+
+
+def weight_norm_ops(rows: int, k: int) -> int:
+    """happynear's per-pass rescaling of `rows` weight rows of K values to unit L2 norm: K
+    squares summed, +1e-6 and a root, K scalings per row."""
+    return rows * (2 * k + 2)
 
 
 @register("Embed")

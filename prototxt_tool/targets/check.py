@@ -56,6 +56,7 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     # The converters that take a Normalize read SSD's norm_param, not happynear's field.
     "normalize_param": ("happynear/caffe-windows", ()),
     "channel_scale_param": ("happynear/caffe-windows", ("ChannelScale",)),
+    "inner_product_param.normalize": ("happynear/caffe-windows", ()),
     "pooling_param.ceil_mode": ("Caffe PR #3057-style forks", ()),
     "denseblock_param": ("senlinuc/caffe_ocr, Tongcheng/caffe", ("DenseBlock",)),
     "continuation_indicator_param": ("yalecyu/crnn.caffe", ("ContinuationIndicator",)),
