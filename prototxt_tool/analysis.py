@@ -151,11 +151,11 @@ def analyze(loaded: LoadedNet, input_shapes: Mapping[str, Shape] | None = None,
         raise
     except ShapeError as err:
         failure = f"layer '{err.layer}': {err.message}" if err.layer else err.message
-        fitted = None if fork is not None else _fit_fork(args, failure)
+        fitted = _fit_fork(args, failure) if _may_fit(fork) else None
         if fitted is None:
             raise
         return fitted.result()
-    if walk.failed and fork is None:
+    if walk.failed and _may_fit(fork):
         walk = _fit_fork(args, walk.failed) or walk
     return walk.result()
 
@@ -167,6 +167,14 @@ def _walk(loaded: LoadedNet, input_shapes: dict[str, Shape], blob_shapes: dict[s
         walk.layer(i, layer)
     walk.check_overrides_used()
     return walk
+
+
+def _may_fit(fork: str | None) -> bool:
+    """Whether `_fit_fork` may choose: not when --fork already decides the types it fits
+    (`--fork happynear` says nothing about PriorBox or Pooling)."""
+    from prototxt_tool.forks import SHARED_TYPES
+
+    return fork is None or fork not in SHARED_TYPES["PriorBox"] + SHARED_TYPES["Pooling"]
 
 
 def _fit_fork(args: tuple[Any, ...], failure: str) -> _Walk | None:

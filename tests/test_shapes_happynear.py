@@ -300,3 +300,13 @@ def test_a_param_spec_without_its_blob_is_refused_as_caffe_does() -> None:
     assert err.strip() == ("<stdin>:15:9: layer 'centres' (InnerDistance): 2 param {} specs "
                            "for its 1 blob(s): Caffe refuses it (\"Too many params specified "
                            "for layer\")")
+
+
+def test_a_fork_that_decides_other_types_leaves_the_net_fitting_alone() -> None:
+    """--fork happynear says nothing about PriorBox: a TextBoxes net is still told by its
+    predictions; --fork ssd does decide PriorBox, and SSD's count does not fit that net."""
+    net = str(FIXTURES / "textboxes_priors.prototxt")
+    code, _, err = invoke("analyze", net, "--fork", "happynear")
+    assert code == 0 and "read as a MhLiao/TextBoxes net" in err
+    code, _, err = invoke("analyze", net, "--fork", "ssd")
+    assert code == 2 and "do not match" in err
