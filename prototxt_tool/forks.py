@@ -105,9 +105,6 @@ FIELDS: dict[tuple[str, str], ForkField] = {
     ("caffe.LayerParameter", "dense_image_data_param"): ForkField("segnet"),
     ("caffe.LossParameter", "weight_by_label_freqs"): ForkField("segnet"),
     ("caffe.LossParameter", "class_weighting"): ForkField("segnet"),
-    # crnn.caffe: sequence layers (its continuation_indicator_param is in the schema).
-    ("caffe.LayerParameter", "ctc_loss_param"): ForkField("crnn"),
-    ("caffe.LayerParameter", "labelsequence_accuracy_param"): ForkField("crnn"),
     # OpenPose training Caffe: its CPMData layer's transformation.
     ("caffe.LayerParameter", "cpm_transform_param"): ForkField("openpose-train"),
 }

@@ -108,6 +108,19 @@ def test_light_field_python_layers() -> None:
     assert got["sample"]["ops"] == 2 * 3 * positions * (2 + 4)  # 2 images of 3 channels
 
 
+def test_ctc_training_heads() -> None:
+    data = analyze(FIXTURES / "ctc.prototxt")
+    got = {layer["name"]: layer for layer in data["layers"]}
+    for name in ("warp_ctc", "ctc", "accuracy"):  # the work depends on the label lengths
+        assert got[name]["tops"][0]["shape"] == [] and got[name]["ops"] is None, name
+        assert got[name]["data_dependent"] and got[name]["params"] == 0
+    assert got["warp_ctc"]["tops"][0]["name"] == "(automatic)"
+    from prototxt_tool import analysis, pipeline  # data-dependent figures are still complete
+
+    loaded = pipeline.load_net(pipeline.read_source(str(FIXTURES / "ctc.prototxt")))
+    assert analysis.incomplete(analysis.analyze(loaded)) == []
+
+
 def _replace(fixture: str, old: str, new: str) -> str:
     text = (FIXTURES / fixture).read_text()
     assert old in text
@@ -145,6 +158,17 @@ def _replace(fixture: str, old: str, new: str) -> str:
      "must be 1 x 2 x H x W"),
     (_replace("light_field.prototxt", '\\"flow_size\\": 2', '\\"flow_size\\": 3'), "sample",
      ">= 6 channels"),
+    (_replace("ctc.prototxt", "dim: 2 dim: 4", "dim: 3 dim: 4"), "warp_ctc",
+     "do not fit 7 time steps of 2 sequences"),
+    (_replace("ctc.prototxt", 'bottom: "label" }', 'bottom: "label" bottom: "label" }'),
+     "warp_ctc", "do not fit"),
+    (_replace("ctc.prototxt", "dim: 7 dim: 2 dim: 5", "dim: 7 dim: 2 dim: 5 dim: 2"),
+     "warp_ctc", "must be T x N x C"),
+    (_replace("ctc.prototxt", "alphabet_size: 5", "alphabet_size: 0"), "ctc",
+     "alphabet_size must be greater than 0"),
+    (_replace("ctc.prototxt", "time_step: 7", ""), "ctc", "time_step must be greater than 0"),
+    (_replace("ctc.prototxt", "order: 1 order: 0", "order: 0 order: 1"), "accuracy",
+     "same batch size"),
 ])
 def test_bad_input_is_one_line_naming_the_layer(tmp_path: Path, text: str, layer: str,
                                                words: str) -> None:

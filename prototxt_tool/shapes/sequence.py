@@ -12,7 +12,7 @@ import math
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._util import blob_counts, fmt, not_in_place, span
+from prototxt_tool.shapes._util import blob_counts, fmt, legacy_dim, legacy_nchw, not_in_place, span
 
 MAX_BLOB_AXES = 32  # Caffe's kMaxBlobAxes
 
@@ -110,3 +110,67 @@ def continuation_indicator(ctx: LayerContext) -> LayerCost:
             raise ShapeError(f"continuation_indicator_param {name} must be greater than 0, "
                              f"got {value}")
     return LayerCost(tops=[(p.time_step, p.batch_size)], ops=0, kind="other")
+
+
+# --- CTC losses and the sequence accuracy (training nets) -------------------------------------
+# Their work is the CTC forward-backward recursion over each label sequence (or the decoded
+# sequences), whose lengths only the data knows: ops unknown, data-dependent. All are
+# LossLayer subclasses (or, for the accuracy, like one): one scalar top.
+
+
+@register("WarpCTCLoss")
+def warp_ctc_loss(ctx: LayerContext) -> LayerCost:
+    """senlinuc/caffe_ocr src/caffe/layers/warp_ctc_loss_layer.cpp (Baidu's warp-ctc).
+
+    Bottom 0: activations read through the legacy accessors as T = num, N = channels,
+    C = height, width 1 (a T x N x C blob). Then either labels (N first), or sequence
+    indicators [T, N] and labels (N channels), or sequence lengths and label lengths (N
+    values each) and labels (N channels), as LayerSetUp CHECKs them.
+    """
+    blob_counts(ctx, bottoms=(2, 4), tops=(1, 1))
+    steps, streams, _, width = legacy_nchw(ctx.bottom(0))
+    if width != 1:
+        raise ShapeError(f"WarpCTCLoss activations {fmt(ctx.bottom(0))} must be T x N x C")
+    rest = [ctx.bottom(i) for i in range(1, len(ctx.bottoms))]
+    if len(rest) == 1:
+        ok = legacy_dim(rest[0], 0) == streams
+    elif len(rest) == 2:
+        ok = (legacy_nchw(rest[0])[:2] == (steps, streams)
+              and legacy_dim(rest[1], 1) == streams)
+    else:
+        ok = (math.prod(rest[0]) == streams == math.prod(rest[1])
+              and legacy_dim(rest[2], 1) == streams)
+    if not ok:
+        raise ShapeError(f"WarpCTCLoss bottoms {', '.join(fmt(s) for s in rest)} do not fit "
+                         f"{steps} time steps of {streams} sequences")
+    return LayerCost(tops=[()], ops=None, kind="loss", data_dependent=True)
+
+
+@register("CtcLoss")
+def ctc_loss(ctx: LayerContext) -> LayerCost:
+    """yalecyu/crnn.caffe src/caffe/layers/ctc_loss_layer.cpp: activations T x N x C, labels
+    N x L. LayerSetUp CHECKs alphabet_size > 0 and time_step > 0; Reshape that the labels'
+    first axis is the batch (the fork's LossLayer drops BVLC's first-axis check)."""
+    blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    p = ctx.layer.ctc_loss_param
+    for name, value in (("alphabet_size", p.alphabet_size), ("time_step", p.time_step)):
+        if value <= 0:
+            raise ShapeError(f"ctc_loss_param {name} must be greater than 0, got {value}")
+    data, label = ctx.bottom(0), ctx.bottom(1)
+    if len(data) < 2 or not label or label[0] != data[1]:
+        raise ShapeError(f"CtcLoss labels {fmt(label)} must have one row per sequence of "
+                         f"{fmt(data)} (T x N x C)")
+    return LayerCost(tops=[()], ops=None, kind="loss", data_dependent=True)
+
+
+@register("LabelsequenceAccuracy")
+def labelsequence_accuracy(ctx: LayerContext) -> LayerCost:
+    """yalecyu/crnn.caffe src/caffe/layers/labelsequence_accuracy_layer.cpp: predictions
+    N x T x C (best path decoded, blanks and repeats removed) against labels N x L; scalar
+    top. Forward CHECKs equal batch sizes and reads 3 axes of the predictions."""
+    blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    pred, label = ctx.bottom(0), ctx.bottom(1)
+    if len(pred) < 3 or len(label) < 2 or pred[0] != label[0]:
+        raise ShapeError(f"LabelsequenceAccuracy predictions {fmt(pred)} (N x T x C) and "
+                         f"labels {fmt(label)} (N x L) must have the same batch size")
+    return LayerCost(tops=[()], ops=None, kind="other", data_dependent=True)

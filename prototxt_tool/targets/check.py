@@ -61,6 +61,8 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "denseblock_param": ("senlinuc/caffe_ocr, Tongcheng/caffe", ("DenseBlock",)),
     "continuation_indicator_param": ("yalecyu/crnn.caffe", ("ContinuationIndicator",)),
     "output_decay_param": ("yi94code/HRSOD", ("OutputDecay",)),
+    "ctc_loss_param": ("senlinuc/caffe_ocr, yalecyu/crnn.caffe", ("WarpCTCLoss", "CtcLoss")),
+    "labelsequence_accuracy_param": ("yalecyu/crnn.caffe", ("LabelsequenceAccuracy",)),
 }
 
 # Where a derived value is written in the layer, for positions: the first one present.
