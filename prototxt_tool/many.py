@@ -102,7 +102,7 @@ def analyze_many(paths: Sequence[str], options: Options, jobs: int | None = None
         from prototxt_tool import shapes
 
         # Everything a worker needs, imported once here: forked workers start with it loaded.
-        for name in ("analysis", "caffe_pb2", "forks", "netstate", "solver", "textformat",
+        for name in ("analysis", "caffe_pb2", "netstate", "required", "textformat",
                      "upgrade", "views"):
             importlib.import_module(f"prototxt_tool.{name}")
         shapes.known_types()  # every rule module, too

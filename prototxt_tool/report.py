@@ -153,7 +153,8 @@ def to_json(a: Analysis, view: View | bool | None = None) -> str:
     flops = as_view(view).flops
     layers = a.layers
     chunk = 256  # layers per json.dumps call: few calls, and few dicts alive at once
-    body = ", ".join([json.dumps([layer_dict(r, flops) for r in layers[i:i + chunk]])[1:-1]
+    body = ", ".join([json.dumps([layer_dict(r, flops, lists=False)
+                                  for r in layers[i:i + chunk]])[1:-1]
                       for i in range(0, len(layers), chunk)])
     return f'{head[:-1]}, "layers": [{body}], {tail[1:]}\n'
 
