@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import select
 import struct
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -152,6 +151,8 @@ def _receive(buffers: dict[int, bytearray], open_fds: set[int],
     """Read what the workers have sent so far (block for some when `wait`)."""
     if not open_fds:
         return
+    import select
+
     readable, _, _ = select.select(list(open_fds), [], [], None if wait else 0)
     for fd in readable:
         chunk = os.read(fd, 1 << 20)

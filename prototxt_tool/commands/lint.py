@@ -94,8 +94,6 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
     from prototxt_tool.lint import LintOptions, all_rules, collect_files, fail_level, fails
     from prototxt_tool.lint.config import split_codes
     from prototxt_tool.lint.runner import default_jobs, plan, run_jobs
-    from prototxt_tool.targets import resolve
-
     if list_rules:
         for r in all_rules():  # one line each, cut to fit a 100-column terminal
             mark = "fix" if r.fix is not None else "   "
@@ -108,7 +106,7 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
         input_shapes=parse_shape_flags(input_shapes, "--input-shape"),
         blob_shapes=parse_shape_flags(blob_shapes, "--blob-shape"),
         weights=weights,
-        targets=resolve(targets),
+        targets=_resolve_targets(targets),
         force_shapes=force_shapes,
         fork=fork,
     )
@@ -272,3 +270,12 @@ def rule(code: str) -> None:
         codes = ", ".join(r.code for r in all_rules())
         raise UsageError(f"unknown rule '{code}' (rules: {codes})")
     click.echo(info.doc(), nl=False)
+
+
+def _resolve_targets(targets: tuple[str, ...]) -> tuple[str, ...]:
+    """--target names, checked; the profiles (TOML files) are read only when some are given."""
+    if not targets:
+        return ()
+    from prototxt_tool.targets import resolve
+
+    return resolve(targets)
