@@ -121,9 +121,15 @@ def write_atomic(path: str, text: str | bytes) -> None:
     symlink is followed: its target is replaced and the link stays a link. Text is written
     as UTF-8 with \\n line ends, bytes unchanged.
     """
-    data = text if isinstance(text, bytes) else text.encode("utf-8")
     with atomic_binary(path) as handle:
-        handle.write(data)
+        if isinstance(text, bytes):
+            handle.write(text)
+            return
+        # Encoded a megabyte at a time: a 10,000-layer JSON report is megabytes, and a copy
+        # of all of it at once costs more in fresh memory than the writing itself.
+        step = 1 << 20
+        for start in range(0, len(text), step):
+            handle.write(text[start:start + step].encode("utf-8"))
 
 
 def _target_mode(path: str) -> int:

@@ -117,7 +117,11 @@ def read_source(path: str) -> Source:
                 data = handle.read(SNIFF)
                 if b"\x00" in data:  # binary: do not read a 550 MB caffemodel as text
                     raise BinaryInput(f"{path}: {BINARY}", path, data, None)
-                data += handle.read()
+                if len(data) == SNIFF and handle.seekable():  # one piece: no copy of it
+                    handle.seek(0)
+                    data = handle.read()
+                elif len(data) == SNIFF:  # a pipe (`<(...)`)
+                    data += handle.read()
     return Source(name, decode(data, name))
 
 
@@ -143,7 +147,7 @@ def decode(data: bytes, name: str) -> str:
     accepts them there too (see textformat); anywhere else they are a syntax error at their
     position.
     """
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise UsageError(f"{name}: file is empty")
     if b"\x00" in data[:SNIFF]:
         raise BinaryInput(f"{name}: {BINARY}", name, data[:SNIFF], data)

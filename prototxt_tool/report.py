@@ -153,10 +153,14 @@ def to_json(a: Analysis, view: View | bool | None = None) -> str:
     flops = as_view(view).flops
     layers = a.layers
     chunk = 256  # layers per json.dumps call: few calls, and few dicts alive at once
-    body = ", ".join([json.dumps([layer_dict(r, flops, lists=False)
-                                  for r in layers[i:i + chunk]])[1:-1]
-                      for i in range(0, len(layers), chunk)])
-    return f'{head[:-1]}, "layers": [{body}], {tail[1:]}\n'
+    pieces = [head[:-1], ', "layers": [']
+    for i in range(0, len(layers), chunk):
+        if i:
+            pieces.append(", ")
+        pieces.append(json.dumps([layer_dict(r, flops, lists=False)
+                                  for r in layers[i:i + chunk]])[1:-1])
+    pieces += ["], ", tail[1:], "\n"]
+    return "".join(pieces)  # one copy of the text, not one per concatenation
 
 
 # -- CSV ------------------------------------------------------------------------------------------

@@ -453,3 +453,24 @@ def test_corpus_layer_positions_point_at_their_names() -> None:
                 assert where is not None
                 assert text_at(text, where).startswith("name"), (path.name, i)
                 assert layer.name in text_at(text, where)
+
+
+def test_line_index_answers_the_same_forwards_and_backwards() -> None:
+    """_LineIndex counts newlines for offsets asked in order and bisects a table otherwise;
+    both must give every offset's (line, column) as a plain scan of the text does."""
+    import bisect
+    import random
+
+    from prototxt_tool.textformat import _LineIndex
+
+    rng = random.Random(7)
+    for _ in range(500):
+        text = "".join(rng.choice(["a", "\n", "bc", "\n\n", "x\ny"])
+                       for _ in range(rng.randint(0, 40)))
+        starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        index = _LineIndex(text)
+        offsets = sorted(rng.randint(0, len(text)) for _ in range(8))
+        offsets += [rng.randint(0, len(text)) for _ in range(rng.choice([0, 4]))]
+        for offset in offsets:
+            row = bisect.bisect_right(starts, offset) - 1
+            assert index.locate(offset) == (row + 1, offset - starts[row] + 1)
