@@ -313,3 +313,31 @@ def test_targets_refuse_the_dense_prior_box_fields() -> None:
                         LintOptions(targets=("ncnn",)))
     t004 = [f for f in found if f.code == "T004"]
     assert len(t004) == 2 and all("zihaozhang9/FaceBoxes" in f.message for f in t004)
+
+
+# --- DetectionOutput of the YOLOv2 forks (gklz1982/caffe-yolov2, quhezheng/caffe_yolo_v2) ------
+
+YOLO_OUT = 'type: "DetectionOutput" top: "d" detection_output_param { %s }'
+
+
+@pytest.mark.parametrize("body", [
+    "num_classes: 20 coords: 4 confidence_threshold: 0.6 biases: 0.73 biases: 0.87",  # gklz1982
+    "side: 13 classes: 80 num_box: 5 nms_threshold: 0.45 label_map_file: '/etc/passwd'",
+    "num_classes: 20",  # one bottom: not SSD's (3 or 4)
+])
+def test_yolo_detection_output(body: str) -> None:
+    cost = run(YOLO_OUT % body, (1, 125, 13, 13))
+    assert cost.tops == [None] and cost.data_dependent and cost.ops is None
+    assert cost.params == [] and cost.macs == 0 and cost.kind == "detection"
+
+
+@pytest.mark.parametrize(("body", "bottoms", "match"), [
+    ("coords: 4", [(1, 125, 13, 13)], "needs num_classes .* or classes"),
+    ("num_classes: 2 classes: 2 side: 13", [(1, 35, 13, 13)], "classes and num_classes"),
+    ("num_classes: 2 biases: 1 keep_top_k: 10", [(1, 35, 13, 13)], "mixes .* keep_top_k"),
+    ("num_classes: 2 coords: 4", [(2, 35, 13, 13)], "one image .* got 2"),
+    # SSD's own fields and 2 bottoms: SSD's layer, which takes 3 or 4
+    ("num_classes: 2 share_location: true", [(1, 8), (1, 4)], "at least 3 bottom"),
+])
+def test_yolo_detection_output_errors(body: str, bottoms: list[Shape], match: str) -> None:
+    fails(YOLO_OUT % body, *bottoms, match=match)

@@ -248,8 +248,12 @@ def detection_output(ctx: LayerContext) -> LayerCost:
     checked as the fork does: loc channels == num_priors * num_loc_classes * 4 and conf
     channels == num_priors * num_classes, num_priors being the prior blob's height / 4.
     """
-    blob_counts(ctx, bottoms=(3, 4), tops=(1, 1))
     p = ctx.layer.detection_output_param
+    written = {f.name for f, _ in p.ListFields()}
+    if written & _YOLO_OUTPUT_FIELDS or (len(ctx.bottoms) < 3
+                                         and not written & _SSD_OUTPUT_FIELDS):
+        return _yolo_detection_output(ctx, p, written)
+    blob_counts(ctx, bottoms=(3, 4), tops=(1, 1))
     if not p.HasField("num_classes"):
         raise ShapeError("detection_output_param must specify num_classes")
     nms = p.nms_param
@@ -258,6 +262,37 @@ def detection_output(ctx: LayerContext) -> LayerCost:
     if not 0 < nms.eta <= 1:
         raise ShapeError(f"nms_param eta must be in (0, 1], got {nms.eta:g}")
     _check_detection_bottoms(ctx, p)
+    return LayerCost(tops=[None], macs=0, ops=None, kind="detection", data_dependent=True)
+
+
+# Fields of the YOLOv2 forks' DetectionOutputParameter that SSD's lacks, and the reverse.
+_YOLO_OUTPUT_FIELDS = frozenset({"side", "classes", "num_box", "coords", "nms_threshold",
+                                 "biases", "label_map_file"})
+_SSD_OUTPUT_FIELDS = frozenset({"share_location", "background_label_id", "nms_param",
+                                "save_output_param", "code_type", "variance_encoded_in_target",
+                                "keep_top_k", "visualize", "visualize_threshold", "save_file"})
+
+
+def _yolo_detection_output(ctx: LayerContext, p: Any, written: set[str]) -> LayerCost:
+    """The YOLOv2 DetectionOutput of gklz1982/caffe-yolov2 and quhezheng/caffe_yolo_v2
+    (src/caffe/layers/detection_output_layer.cpp), told from SSD's by its own fields (side,
+    num_box, coords, biases, a top-level nms_threshold, ...) or, when no field of SSD's own
+    is written, by fewer than SSD's 3 bottoms: one bottom or more, one top. LayerSetUp
+    requires the class count (num_classes; quhezheng's message calls it classes), Reshape a
+    bottom num of 1; the detections are data-dependent (placeholder [1, 1, 1, 7]).
+    label_map_file is never opened."""
+    blob_counts(ctx, bottoms=(1, None), tops=(1, 1))
+    ssd = sorted(written & _SSD_OUTPUT_FIELDS)
+    if ssd or {"classes", "num_classes"} <= written:
+        mixed = ", ".join(ssd or ["classes and num_classes"])
+        raise ShapeError(f"detection_output_param mixes the YOLOv2 forks' fields with {mixed}: "
+                         "no fork's DetectionOutputParameter has both")
+    if not written & {"classes", "num_classes"}:
+        raise ShapeError("the YOLOv2 DetectionOutput needs num_classes (gklz1982/caffe-yolov2) "
+                         "or classes (quhezheng/caffe_yolo_v2)")
+    num = legacy_dim(ctx.bottom(0), 0)
+    if num != 1:
+        raise ShapeError(f"the YOLOv2 DetectionOutput takes one image (bottom num 1), got {num}")
     return LayerCost(tops=[None], macs=0, ops=None, kind="detection", data_dependent=True)
 
 
