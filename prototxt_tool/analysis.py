@@ -142,7 +142,7 @@ def analyze(loaded: LoadedNet, input_shapes: Mapping[str, Shape] | None = None,
     (Input, DummyData, Data layers); blob_shapes fill in tops no rule can know (Python layers).
     errors="collect" records a layer's ShapeError in its report and carries on (lint).
     fork (a forks.FORKS key) reads the types several forks define as that fork's; without it
-    their telltale fields decide and, for PriorBox, the net (`_fit_priors`).
+    their telltale fields decide and, for PriorBox and Pooling, the net (`_fit_fork`).
     """
     args = (loaded, dict(input_shapes or {}), dict(blob_shapes or {}), batch, errors)
     try:
