@@ -79,9 +79,6 @@ class ForkField:
     # True when the fork's source shows the field cannot change shapes, params, MACs or ops
     # (data loading, solver or engine choices): skipping it leaves the layer's figures exact.
     neutral: bool = False
-    # Layer types that never read the field (it sits in a message they ignore): skipping it
-    # leaves their figures exact, while a layer of another type that reads it is unknown.
-    neutral_for: tuple[str, ...] = ()
 
 
 # (message full name, field name) -> where the field is defined.
@@ -95,11 +92,8 @@ FIELDS: dict[tuple[str, str], ForkField] = {
     # intel/caffe: the compute engine (MKL, MKLDNN, CAFFE) of the whole net.
     ("caffe.NetParameter", "engine"): ForkField("intel", neutral=True),
     # happynear/caffe-windows (AMSoftmax, NormFace).
-    # Read by its SoftmaxWithLoss (Softmax, or an L1/L2 Normalize instead); its Normalize read
-    # it before commit 8bcb7c7b ("refact normalize") and reads normalize_param since.
-    ("caffe.SoftmaxParameter", "normalize_type"): ForkField("happynear",
-                                                            neutral_for=("Normalize",)),
-    ("caffe.AccuracyParameter", "min_is_better"): ForkField("happynear"),
+    # Only flips the sort of Accuracy's top-k (accuracy_layer.cpp): the same work.
+    ("caffe.AccuracyParameter", "min_is_better"): ForkField("happynear", neutral=True),
     ("caffe.LayerParameter", "label_specific_add_param"): ForkField("happynear"),
     # caffe-segnet's data and loss extras.
     ("caffe.LayerParameter", "dense_image_data_param"): ForkField("segnet"),

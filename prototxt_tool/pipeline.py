@@ -298,18 +298,14 @@ def _skipped_in_view(parsed: UpgradedNet, kept: list[int]) -> list[SkippedField]
     out = []
     for unknown in parsed.skipped:
         layer = None
-        at = -1
         head, _, rest = unknown.path.partition(".")
         if rest and head.endswith("]") and "[" in head:
             name, _, number = head[:-1].partition("[")
-            at = where.get((name, int(number)), -1)
-            layer = view.get(at)
+            layer = view.get(where.get((name, int(number)), -1))
         known = forks.lookup(unknown.message, unknown.name)
-        neutral = bool(known and (known.neutral or (
-            at >= 0 and parsed.upgraded.net.layer[at].type in known.neutral_for)))
         out.append(SkippedField(unknown.path, unknown.message, unknown.name, unknown.span.line,
                                 unknown.span.column, unknown.value, layer,
-                                known.fork if known else None, neutral))
+                                known.fork if known else None, bool(known and known.neutral)))
     return out
 
 

@@ -93,21 +93,25 @@ def test_bare_normalize_is_ambiguous_unless_told() -> None:
     assert run(HAPPY, (1, 6, 2, 2), fork="ssd").params == []
 
 
-def test_old_softmax_param_normalize_type_is_neutral_and_names_the_fork() -> None:
-    """happynear's Normalize read softmax_param.normalize_type before 8bcb7c7b; the field is
-    happynear's only, skipped, and cannot change a Normalize (it reads normalize_param)."""
-    text = """input: "data" input_shape { dim: 1 dim: 4 dim: 2 dim: 2 }
+def test_softmax_param_normalize_type_happynears_field() -> None:
+    """happynear's Normalize read softmax_param.normalize_type before 8bcb7c7b (the field is
+    happynear's only, so it tells the fork; the layer ignores it now); its Softmax never reads
+    it; its SoftmaxWithLoss normalizes with it."""
+    text = """input: "data" input_shape { dim: 2 dim: 4 dim: 2 dim: 2 }
+input: "label" input_shape { dim: 2 dim: 1 dim: 2 dim: 2 }
 layer { name: "n" type: "Normalize" bottom: "data" top: "n"
-  softmax_param { normalize_type: "L2" } }
+  softmax_param { normalize_type: "L1" } }
 layer { name: "s" type: "Softmax" bottom: "n" top: "s" softmax_param { normalize_type: "L2" } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "n" bottom: "label" top: "loss"
+  softmax_param { normalize_type: "L2" } }
 """
-    loaded = pipeline.load_net(pipeline.Source("t.prototxt", text), strict=False)
-    assert [(s.fork, s.neutral) for s in loaded.skipped] == [("happynear", True),
-                                                             ("happynear", False)]
-    a = analysis.analyze(loaded)
-    assert a.layers[1].params == 0 and a.layers[1].ops == 3 * 16 + 2 * 4
-    assert a.layers[2].kind == "unknown"  # a Softmax that reads it stays unknown
-    assert analysis.incomplete(a) == ["s"]
+    a = analysis.analyze(pipeline.load_net(pipeline.Source("t.prototxt", text)))
+    n, s, loss = a.layers[1:]
+    assert n.params == 0 and n.ops == 3 * 32 + 2 * 8  # read as L2: normalize_param's default
+    assert s.ops == 3 * 32  # BVLC's softmax: exp, sum, divide
+    assert loss.tops[0].shape == () and loss.ops == 4 * 32 + 2 * 8
+    fails('type: "SoftmaxWithLoss" top: "l" softmax_param { normalize_type: "cos" }',
+          (2, 3), (2,), match="'cos' is not implemented")
 
 
 # --- Flip, InnerDistance, ChannelScale -----------------------------------------------------

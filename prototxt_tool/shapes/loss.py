@@ -12,7 +12,7 @@ import math
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._util import axis_of, blob_counts, fmt, legacy_dim, span
+from prototxt_tool.shapes._util import axis_of, blob_counts, fmt, legacy_dim, legacy_nchw, span
 
 SCALAR: Shape = ()
 
@@ -57,10 +57,25 @@ def _cost(ctx: LayerContext, data: Shape, per: int, second: Shape | None = None)
 
 @register("SoftmaxWithLoss")
 def softmax_with_loss(ctx: LayerContext) -> LayerCost:
-    """BVLC SoftmaxWithLossLayer; optional second top = the probabilities (bottom 0's shape)."""
+    """BVLC SoftmaxWithLossLayer; optional second top = the probabilities (bottom 0's shape).
+
+    ops: 4 per element (softmax's 3, the log-likelihood). happynear/caffe-windows'
+    `softmax_param { normalize_type }` (softmax_loss_layer.cpp, LayerSetUp) may put its L2/L1
+    Normalize in the softmax's place: its 3 per element plus 2 (L2) or 1 (L1) per position,
+    + 1 per element; another value is NOT_IMPLEMENTED.
+    """
     data, label = _loss_base(ctx, (2, 2), 2)
-    _labels_per_prediction(data, label, ctx.layer.softmax_param.axis)
-    return _cost(ctx, data, 4, data)
+    param = ctx.layer.softmax_param
+    _labels_per_prediction(data, label, param.axis)
+    if param.normalize_type == "Softmax":
+        return _cost(ctx, data, 4, data)
+    if param.normalize_type not in ("L2", "L1"):
+        raise ShapeError(f"softmax_param normalize_type {param.normalize_type!r} is not "
+                         "implemented by happynear's SoftmaxWithLoss (Softmax, L2 or L1)")
+    num, _, height, width = legacy_nchw(data)
+    cost = _cost(ctx, data, 4, data)
+    cost.ops = (cost.ops or 0) + (2 if param.normalize_type == "L2" else 1) * num * height * width
+    return cost
 
 
 @register("InfogainLoss")

@@ -57,6 +57,7 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "normalize_param": ("happynear/caffe-windows", ()),
     "channel_scale_param": ("happynear/caffe-windows", ("ChannelScale",)),
     "inner_product_param.normalize": ("happynear/caffe-windows", ()),
+    "softmax_param.normalize_type": ("happynear/caffe-windows", ()),
     "pooling_param.ceil_mode": ("Caffe PR #3057-style forks", ()),
     "denseblock_param": ("senlinuc/caffe_ocr, Tongcheng/caffe", ("DenseBlock",)),
     "continuation_indicator_param": ("yalecyu/crnn.caffe", ("ContinuationIndicator",)),
