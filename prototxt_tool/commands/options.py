@@ -76,7 +76,8 @@ def fork_option(fn: F) -> F:
         help="The Caffe fork the net is written for: layer types several forks define "
              "differently are read as its, where the layer itself does not tell: "
              f"{forks.fork_help()}. Without it such a Normalize is unknown, a BN SegNet's, a "
-             "PriorBox SSD's (or the fork whose count fits the net).")(fn)
+             "PriorBox or Pooling SSD's or BVLC's (unless only another fork's loads the "
+             "net).")(fn)
 
 
 def report_options(fn: F) -> F:
