@@ -95,8 +95,7 @@ FIELDS: dict[tuple[str, str], ForkField] = {
     # Only flips the sort of Accuracy's top-k (accuracy_layer.cpp): the same work.
     ("caffe.AccuracyParameter", "min_is_better"): ForkField("happynear", neutral=True),
     ("caffe.LayerParameter", "label_specific_add_param"): ForkField("happynear"),
-    # caffe-segnet's data and loss extras.
-    ("caffe.LayerParameter", "dense_image_data_param"): ForkField("segnet"),
+    # caffe-segnet's loss extras (its dense_image_data_param is in the schema).
     ("caffe.LossParameter", "weight_by_label_freqs"): ForkField("segnet"),
     ("caffe.LossParameter", "class_weighting"): ForkField("segnet"),
     # OpenPose training Caffe: its CPMData layer's transformation.

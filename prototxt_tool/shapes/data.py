@@ -231,3 +231,44 @@ def hdf5_data(ctx: LayerContext) -> LayerCost:
         tops.append(resolve(ctx, i, Known((batch or None, *rest),
                                           ("batch_size",) + ("dim",) * len(rest))))
     return LayerCost(tops=tops, kind="input")
+
+
+def _pair(first: int, second: int, names: str) -> None:
+    """The fork CHECKs that two sizes are set together (both 0 or both positive)."""
+    if (first == 0) != (second == 0):
+        raise ShapeError(f"DenseImageData needs {names} set together")
+
+
+@register("DenseImageData")
+def dense_image_data(ctx: LayerContext) -> LayerCost:
+    """caffe-segnet's DenseImageDataLayer (alexgkendall/caffe-segnet
+    src/caffe/layers/dense_image_data_layer.cpp): a list of image / label-image pairs.
+
+    Exactly 2 tops: the images `batch_size x C x H x W` (C = 3 with is_color, else 1) and the
+    label images `batch_size x 1 x H x W`. H x W is the first that applies: transform_param
+    crop_size (square), crop_height x crop_width, new_height x new_width (the resize), else the
+    first image's size (unknown here: --input-shape gives it; the label top follows).
+    """
+    blob_counts(ctx, (0, 0), (2, 2))
+    param = ctx.layer.dense_image_data_param
+    _pair(param.new_height, param.new_width, "new_height and new_width")
+    _pair(param.crop_height, param.crop_width, "crop_height and crop_width")
+    batch, facts = _batch(param.batch_size)
+    channels = 3 if param.is_color else 1
+    facts += (f"is_color {str(param.is_color).lower()}",)
+    crop = ctx.layer.transform_param.crop_size
+    size: tuple[int | None, int | None] = (None, None)
+    for height, width, said in (
+            (crop, crop, (f"crop_size {crop}",)),
+            (param.crop_height, param.crop_width,
+             (f"crop_height {param.crop_height}", f"crop_width {param.crop_width}")),
+            (param.new_height, param.new_width,
+             (f"new_height {param.new_height}", f"new_width {param.new_width}"))):
+        if height:
+            size, facts = (height, width), facts + said
+            break
+    image = resolve(ctx, 0, Known((batch, channels, *size), NCHW, facts))
+    if len(image) != 4:
+        raise ShapeError(f"DenseImageData's image top is N x C x H x W, got {fmt(image)}")
+    label = Known((image[0], 1, image[2], image[3]), NCHW, (f"image top {fmt(image)}",))
+    return LayerCost(tops=[image, resolve(ctx, 1, label)], kind="input")

@@ -1,0 +1,126 @@
+"""SphereFace's MarginInnerProduct, caffe-face's CenterLoss, caffe-segnet's DenseImageData:
+figures worked out by hand from each fork's own source (see the rules' docstrings), then
+bad input through the CLI (one line naming the layer, exit 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from prototxt_tool.cli import COMMANDS
+from prototxt_tool.commands import build_cli
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wild_more"
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(build_cli(COMMANDS), list(args))
+
+
+def layers(path: Path, *args: str) -> dict[str, dict]:
+    result = invoke("analyze", str(path), "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["total"]["complete"], data["total"]
+    return {layer["name"]: layer for layer in data["layers"]}
+
+
+def test_margin_inner_product() -> None:
+    got = layers(FIXTURES / "face_losses.prototxt")
+    # data 4x6x2x2, axis 1: M = 4, K = 24, N = 10; one weight [N, K], no bias.
+    fc6 = got["fc6"]
+    assert [t["shape"] for t in fc6["tops"]] == [[4, 10], [1]]
+    assert fc6["param_shapes"] == [[10, 24]] and fc6["macs"] == 4 * 10 * 24
+    m, k, n = 4, 24, 10
+    # weight rows normalised, |x|, cos + sign, QUADRUPLE's 10 passes, the lambda blend (2),
+    # the label entries' formula (7 per row)
+    assert fc6["ops"] == n * (3 * k + 2) + m * (2 * k + 1) + 2 * m * n + 10 * m * n \
+        + 2 * m * n + 7 * m
+    # SINGLE with axis 2: M = 4*6, K = 2*2, N = 7; top 4x6x7; no margin work.
+    single = got["fc6_single"]
+    assert [t["shape"] for t in single["tops"]] == [[4, 6, 7]]
+    assert single["param_shapes"] == [[7, 4]] and single["macs"] == 24 * 7 * 4
+    assert single["ops"] == 7 * (3 * 4 + 2) + 24 * (2 * 4 + 1) + 2 * 24 * 7
+
+
+def test_center_loss() -> None:
+    got = layers(FIXTURES / "face_losses.prototxt")
+    center = got["center_loss"]
+    assert center["tops"][0]["shape"] == [] and center["kind"] == "loss"
+    assert center["param_shapes"] == [[3, 24]]           # centres [num_output, K]
+    assert center["macs"] == 4 * 24 and center["ops"] == 4 * 24 + 2
+    # no top: Net::Init's automatic one; axis -1 flattens only the last axis (K = 2)
+    untopped = got["center_untopped"]
+    assert untopped["tops"][0]["shape"] == [] and untopped["param_shapes"] == [[2, 2]]
+
+
+def test_dense_image_data_crop_and_label_top() -> None:
+    got = layers(FIXTURES / "segnet_data.prototxt")
+    # crop_height x crop_width win over new_height x new_width; is_color false: 1 channel
+    assert [t["shape"] for t in got["data"]["tops"]] == [[2, 1, 5, 7], [2, 1, 5, 7]]
+    assert got["conv"]["tops"][0]["shape"] == [2, 2, 5, 7]
+
+
+def _net(tmp_path: Path, fixture: str, old: str, new: str) -> Path:
+    text = (FIXTURES / fixture).read_text()
+    assert old in text
+    path = tmp_path / "net.prototxt"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_dense_image_data_sizes(tmp_path: Path) -> None:
+    crop = _net(tmp_path, "segnet_data.prototxt", 'top: "data" top: "label"',
+                'top: "data" top: "label" transform_param { crop_size: 3 }')
+    got = layers(crop)  # crop_size first, then crop_height x crop_width
+    assert [t["shape"] for t in got["data"]["tops"]] == [[2, 1, 3, 3], [2, 1, 3, 3]]
+    resize = _net(tmp_path, "segnet_data.prototxt", "is_color: false", "")
+    resize.write_text(resize.read_text().replace("crop_height: 5 crop_width: 7", ""))
+    got = layers(resize)  # is_color defaults to true
+    assert [t["shape"] for t in got["data"]["tops"]] == [[2, 3, 360, 480], [2, 1, 360, 480]]
+
+
+def test_dense_image_data_from_the_first_image_needs_the_shape(tmp_path: Path) -> None:
+    path = _net(tmp_path, "segnet_data.prototxt",
+                "new_height: 360 new_width: 480 crop_height: 5 crop_width: 7", "")
+    result = invoke("analyze", str(path))
+    assert result.exit_code == 2
+    assert "batch_size 2 and is_color false known, height, width not" in result.stderr
+    assert "--input-shape data=2,1,H,W" in result.stderr
+    got = layers(path, "--input-shape", "data=_,1,6,4")
+    assert [t["shape"] for t in got["data"]["tops"]] == [[2, 1, 6, 4], [2, 1, 6, 4]]
+
+
+@pytest.mark.parametrize(("fixture", "old", "new", "layer", "words"), [
+    ("face_losses.prototxt", 'bottom: "data" bottom: "label"\n  top: "fc6"',
+     'bottom: "data"\n  top: "fc6"', "fc6", "exactly 2 bottom"),
+    ("face_losses.prototxt", 'top: "fc6" top: "lambda"', 'top: "fc6" top: "lambda" top: "x"',
+     "fc6", "at most 2 top"),
+    ("face_losses.prototxt", "shape { dim: 4 } }", "shape { dim: 5 } }", "fc6", "differ in num"),
+    ("face_losses.prototxt", "num_output: 7 axis: 2", "num_output: 0 axis: 2", "fc6_single",
+     "num_output must be positive"),
+    ("face_losses.prototxt", "num_output: 7 axis: 2", "num_output: 7 axis: 4", "fc6_single",
+     "axis 4 out of range"),
+    ("face_losses.prototxt", 'bottom: "label" top: "center_loss"',
+     'bottom: "data" top: "center_loss"', "center_loss", "one value per row"),
+    ("face_losses.prototxt", "num_output: 3 center_filler", "center_filler", "center_loss",
+     "num_output must be positive"),
+    ("face_losses.prototxt", 'top: "center_loss"\n', 'top: "center_loss" top: "c2"\n',
+     "center_loss", "exactly 1 top"),
+    ("segnet_data.prototxt", "new_width: 480", "", "data", "new_height and new_width"),
+    ("segnet_data.prototxt", "crop_width: 7", "", "data", "crop_height and crop_width"),
+    ("segnet_data.prototxt", 'top: "data" top: "label"', 'top: "data"', "data",
+     "exactly 2 top"),
+])
+def test_bad_input_is_one_line_naming_the_layer(tmp_path: Path, fixture: str, old: str,
+                                               new: str, layer: str, words: str) -> None:
+    path = _net(tmp_path, fixture, old, new)
+    result = invoke("analyze", str(path))
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"'{layer}'" in lines[0] and words in lines[0], lines[0]
+    assert lines[0].startswith(f"{path}:")
