@@ -121,6 +121,15 @@ def test_ctc_training_heads() -> None:
     assert analysis.incomplete(analysis.analyze(loaded)) == []
 
 
+def test_smooth_pooling() -> None:
+    got = layers(FIXTURES / "smooth_pooling.prototxt")
+    assert got["given"]["tops"][0]["shape"] == [2, 3, 1, 1] and got["given"]["params"] == 0
+    assert [t["shape"] for t in got["learned"]["tops"]] == [[2, 3, 1, 1], [2, 3, 4, 5]]
+    assert got["learned"]["param_shapes"] == [[1, 1, 1, 1]]          # one mu for all
+    assert got["per_channel"]["param_shapes"] == [[1, 3, 1, 1]]      # one mu per channel
+    assert got["given"]["ops"] is None and got["given"]["data_dependent"]
+
+
 def _replace(fixture: str, old: str, new: str) -> str:
     text = (FIXTURES / fixture).read_text()
     assert old in text
@@ -169,6 +178,13 @@ def _replace(fixture: str, old: str, new: str) -> str:
     (_replace("ctc.prototxt", "time_step: 7", ""), "ctc", "time_step must be greater than 0"),
     (_replace("ctc.prototxt", "order: 1 order: 0", "order: 0 order: 1"), "accuracy",
      "same batch size"),
+    (_replace("smooth_pooling.prototxt", "has_smooth_blobs: false ", ""), "given",
+     "exactly one of them"),
+    (_replace("smooth_pooling.prototxt", 'bottom: "data" top: "learned"',
+              'bottom: "data" bottom: "mu" top: "learned"'), "learned", "exactly one of them"),
+    (_replace("smooth_pooling.prototxt", "dim: 2 dim: 3 dim: 1 dim: 1", "dim: 2 dim: 1 dim: 1"),
+     "given", "must be N x 3 x 1 x 1"),
+    (_replace("smooth_pooling.prototxt", "dim: 4 dim: 5", "dim: 20"), "given", "4 axes"),
 ])
 def test_bad_input_is_one_line_naming_the_layer(tmp_path: Path, text: str, layer: str,
                                                words: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
-from prototxt_tool.shapes._util import axis_of, blob_counts, fmt, has
+from prototxt_tool.shapes._util import axis_of, blob_counts, fmt, has, legacy_dim
 
 MAX, AVE, STOCHASTIC = 0, 1, 2
 CEIL, FLOOR = 0, 1
@@ -306,3 +306,36 @@ def spp(ctx: LayerContext) -> LayerCost:
         return LayerCost(tops=[tops[0]], ops=ops, kind="pooling")
     width = sum(math.prod(t[1:]) for t in tops)
     return LayerCost(tops=[(shape[0], width)], ops=ops, kind="pooling")
+
+
+@register("SmoothPooling")
+def smooth_pooling(ctx: LayerContext) -> LayerCost:
+    """yi94code/HRSOD caffe-master/src/caffe/layers/smooth_pooling_layer.cpp: global pooling
+    of each channel by a smoothed max (the values' weights are their projection onto a
+    simplex, the smoothing mu per channel or one for all).
+
+    Bottom 0 is 4-D; top 0 N x C x 1 x 1, optional top 1 the weights, N x C x H x W. mu comes
+    from exactly one place: a learned blob ([1, 1, 1, 1] with unique_smooth, else
+    [1, C, 1, 1]) when has_smooth_blobs, or bottom 1 (legacy C x H x W of 1 x 1 x 1, or C x
+    1 x 1). The projection sorts and partitions each channel's values until it converges, so
+    its work depends on the data: ops unknown.
+    """
+    blob_counts(ctx, bottoms=(1, 2), tops=(1, 2))
+    p = ctx.layer.smooth_pooling_param
+    learned = p.has_smooth_blobs
+    if learned == (len(ctx.bottoms) > 1):
+        raise ShapeError("the smoothing comes from a learned blob (has_smooth_blobs) or from "
+                         f"bottom 1, exactly one of them: has_smooth_blobs is "
+                         f"{str(learned).lower()} with {len(ctx.bottoms)} bottom(s)")
+    shape = ctx.bottom(0)
+    if len(shape) != 4:
+        raise ShapeError(f"SmoothPooling input must have 4 axes, got {fmt(shape)}")
+    num, channels = shape[0], shape[1]
+    per = 1 if p.unique_smooth else channels
+    params: list[Shape] = [(1, per, 1, 1)] if learned else []
+    if not learned:
+        mu = ctx.bottom(1)
+        if tuple(legacy_dim(mu, i) for i in (1, 2, 3)) != (per, 1, 1):
+            raise ShapeError(f"smoothing bottom {fmt(mu)} must be N x {per} x 1 x 1")
+    tops: list[Shape | None] = [(num, channels, 1, 1), shape][:ctx.tops]
+    return LayerCost(tops=tops, params=params, ops=None, kind="pooling", data_dependent=True)

@@ -64,6 +64,7 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "output_decay_param": ("yi94code/HRSOD", ("OutputDecay",)),
     "ctc_loss_param": ("senlinuc/caffe_ocr, yalecyu/crnn.caffe", ("WarpCTCLoss", "CtcLoss")),
     "labelsequence_accuracy_param": ("yalecyu/crnn.caffe", ("LabelsequenceAccuracy",)),
+    "smooth_pooling_param": ("yi94code/HRSOD", ("SmoothPooling",)),
 }
 
 # Where a derived value is written in the layer, for positions: the first one present.
