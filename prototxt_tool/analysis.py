@@ -174,7 +174,8 @@ def _may_fit(fork: str | None) -> bool:
     (`--fork happynear` says nothing about PriorBox or Pooling)."""
     from prototxt_tool.forks import SHARED_TYPES
 
-    return fork is None or fork not in SHARED_TYPES["PriorBox"] + SHARED_TYPES["Pooling"]
+    fitted = SHARED_TYPES["PriorBox"] + SHARED_TYPES["Pooling"] + SHARED_TYPES["DetectionOutput"]
+    return fork is None or fork not in fitted
 
 
 def _fit_fork(args: tuple[Any, ...], failure: str) -> _Walk | None:

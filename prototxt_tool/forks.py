@@ -36,6 +36,7 @@ FORKS: dict[str, Fork] = {f.key: f for f in (
     Fork("faceboxes", "sfzhang15/FaceBoxes", _P),
     Fork("faceboxes-dense", "zihaozhang9/FaceBoxes", _P),
     Fork("textboxes", "MhLiao/TextBoxes", _P),
+    Fork("textboxes++", "MhLiao/TextBoxes_plusplus", _P),
     # Layer sources dropped into a BVLC Caffe: BVLC's caffe.proto, its own Pooling and Upsample.
     Fork("caffe-yolov3", "ChenYingpeng/caffe-yolov3", "caffe_layers/"),
     Fork("r-fcn", "daijifeng001/caffe-rfcn", _P),
@@ -52,12 +53,14 @@ FORKS: dict[str, Fork] = {f.key: f for f in (
 # one fork's caffe.proto has, a top count only one accepts); `--fork NAME` decides where
 # nothing does. Normalize has no default (weiliu89's scaled L2 norm and happynear's plain
 # norm are equally common); BN without a telltale stays SegNet's unless --fork pspnet;
-# PriorBox and Pooling are SSD's / BVLC's unless only another fork's loads the net
+# PriorBox, DetectionOutput and Pooling are SSD's / BVLC's unless only another fork's loads the net
 # (analysis._fit_fork).
 SHARED_TYPES: dict[str, tuple[str, ...]] = {
     "Normalize": ("ssd", "happynear"),
     "BN": ("segnet", "pspnet"),
     "PriorBox": ("ssd", "textboxes", "faceboxes"),  # shapes/detection.py, prior_box_count
+    # TextBoxes++'s polygon locations (shapes/detection.py, _loc_values)
+    "DetectionOutput": ("ssd", "textboxes++"),
     "Pooling": ("caffe-yolov3",),  # BVLC's unless told, or only the net fits (pooling.py)
 }
 

@@ -341,3 +341,23 @@ def test_yolo_detection_output(body: str) -> None:
 ])
 def test_yolo_detection_output_errors(body: str, bottoms: list[Shape], match: str) -> None:
     fails(YOLO_OUT % body, *bottoms, match=match)
+
+
+def test_textboxes_pp() -> None:
+    """denser_prior_boxes doubles the priors; the polygon locations (12 per prior, the fork's
+    default use_polygon) make SSD's reading fail, so the net is read as TextBoxes++'s."""
+    result = analysis.analyze(load("textboxes_pp.prototxt"))
+    priors = next(r for r in result.layers if r.type == "PriorBox")
+    assert priors.tops[0].shape == (1, 2, 2 * 2 * 4 * 4)
+    assert not analysis.incomplete(result)
+    assert any("MhLiao/TextBoxes_plusplus net (its own DetectionOutput)" in w
+               for w in result.warnings)
+    # written, use_polygon tells by itself; false means rotated boxes, 9 values per prior
+    said = load("textboxes_pp.prototxt", ("keep_top_k: 50", "keep_top_k: 50 use_polygon: true"))
+    assert not analysis.analyze(said).warnings
+    rbox = load("textboxes_pp.prototxt", ("keep_top_k: 50", "keep_top_k: 50 use_polygon: false"))
+    with pytest.raises(ShapeError, match="16 priors x 1 location classes x 9 do not match "
+                                         "the 192"):
+        analysis.analyze(rbox)
+    chosen = analysis.analyze(load("textboxes_pp.prototxt"), fork="textboxes++")
+    assert not chosen.warnings and not analysis.incomplete(chosen)

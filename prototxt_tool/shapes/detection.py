@@ -70,6 +70,7 @@ def permute(ctx: LayerContext) -> LayerCost:
 # read the very fields SSD's does, so only the net tells them apart (analysis.analyze tries
 # them when SSD's reading does not load the net, see `prior_box_forks`).
 TEXTBOXES, FACEBOXES, DENSE = "textboxes", "faceboxes", "faceboxes-dense"
+TEXTBOXES_PP = "textboxes++"  # MhLiao/TextBoxes_plusplus
 _DENSE_FIELDS = ("fixed_size", "fixed_ratio", "density")
 # MhLiao/TextBoxes src/caffe/proto/caffe.proto: PriorBoxParameter has only these, min_size and
 # max_size optional (one value each).
@@ -104,6 +105,10 @@ def prior_box_count(p: Any, fork: str | None = None) -> int:
     TEXTBOXES or FACEBOXES, else SSD's."""
     if any(getattr(p, name) for name in _DENSE_FIELDS):
         return _dense_priors(p)
+    if p.denser_prior_boxes:
+        # MhLiao/TextBoxes_plusplus src/caffe/layers/prior_box_layer.cpp, LayerSetUp: SSD's
+        # count, doubled (each prior also half a cell lower, as in TextBoxes).
+        return 2 * _num_priors(p)
     if fork == TEXTBOXES:
         return _textboxes_priors(p)
     if fork == FACEBOXES and len(p.min_size) == 3:
@@ -121,6 +126,8 @@ def prior_box_forks(layers: Any) -> list[tuple[str, str]]:
     boxes = [layer.prior_box_param for layer in layers if layer.type == "PriorBox"]
     if not boxes or any(any(getattr(p, n) for n in _DENSE_FIELDS) for p in boxes):
         return []
+    if any(p.denser_prior_boxes for p in boxes):
+        return [(TEXTBOXES_PP, "DetectionOutput")]  # the field tells the fork
     forks = []
     if all(_textboxes_can_read(p) for p in boxes):
         forks.append((TEXTBOXES, "PriorBox"))
@@ -130,7 +137,7 @@ def prior_box_forks(layers: Any) -> list[tuple[str, str]]:
 
 
 def _textboxes_can_read(p: Any) -> bool:
-    return (len(p.min_size) <= 1 and len(p.max_size) <= 1
+    return (len(p.min_size) <= 1 and len(p.max_size) <= 1 and not p.denser_prior_boxes
             and all(f.name in _TEXTBOXES_FIELDS for f, _ in p.ListFields()))
 
 
@@ -261,8 +268,16 @@ def detection_output(ctx: LayerContext) -> LayerCost:
         raise ShapeError(f"nms_threshold must be non negative, got {nms.nms_threshold:g}")
     if not 0 < nms.eta <= 1:
         raise ShapeError(f"nms_param eta must be in (0, 1], got {nms.eta:g}")
-    _check_detection_bottoms(ctx, p)
+    _check_detection_bottoms(ctx, p, _loc_values(ctx, p))
     return LayerCost(tops=[None], macs=0, ops=None, kind="detection", data_dependent=True)
+
+
+def _loc_values(ctx: LayerContext, p: Any) -> int:
+    """Location values per prior: SSD's 4, or in a MhLiao/TextBoxes_plusplus net
+    (detection_output_layer.cpp Reshape) 12 with use_polygon (its default) and 9 without."""
+    if ctx.fork == TEXTBOXES_PP or p.HasField("use_polygon"):
+        return 12 if p.use_polygon else 9
+    return 4
 
 
 # Fields of the YOLOv2 forks' DetectionOutputParameter that SSD's lacks, and the reverse.
@@ -270,7 +285,8 @@ _YOLO_OUTPUT_FIELDS = frozenset({"side", "classes", "num_box", "coords", "nms_th
                                  "biases", "label_map_file"})
 _SSD_OUTPUT_FIELDS = frozenset({"share_location", "background_label_id", "nms_param",
                                 "save_output_param", "code_type", "variance_encoded_in_target",
-                                "keep_top_k", "visualize", "visualize_threshold", "save_file"})
+                                "keep_top_k", "visualize", "visualize_threshold", "save_file",
+                                "use_polygon"})
 
 
 def _yolo_detection_output(ctx: LayerContext, p: Any, written: set[str]) -> LayerCost:
@@ -296,14 +312,14 @@ def _yolo_detection_output(ctx: LayerContext, p: Any, written: set[str]) -> Laye
     return LayerCost(tops=[None], macs=0, ops=None, kind="detection", data_dependent=True)
 
 
-def _check_detection_bottoms(ctx: LayerContext, p: Any) -> None:
+def _check_detection_bottoms(ctx: LayerContext, p: Any, per_prior: int = 4) -> None:
     loc, conf, priors = ctx.bottom(0), ctx.bottom(1), ctx.bottom(2)
     if legacy_dim(loc, 0) != legacy_dim(conf, 0):
         raise ShapeError(f"loc {list(loc)} and conf {list(conf)} differ in num")
     num_priors = legacy_dim(priors, 2) // 4
     loc_classes = 1 if p.share_location else p.num_classes
-    if num_priors * loc_classes * 4 != legacy_dim(loc, 1):
-        raise ShapeError(f"{num_priors} priors x {loc_classes} location classes x 4 "
+    if num_priors * loc_classes * per_prior != legacy_dim(loc, 1):
+        raise ShapeError(f"{num_priors} priors x {loc_classes} location classes x {per_prior} "
                                  f"do not match the {legacy_dim(loc, 1)} location "
                                  f"predictions {list(loc)}")
     if num_priors * p.num_classes != legacy_dim(conf, 1):

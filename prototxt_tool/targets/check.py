@@ -47,6 +47,8 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "prior_box_param.fixed_size": ("zihaozhang9/FaceBoxes", ()),
     "prior_box_param.fixed_ratio": ("zihaozhang9/FaceBoxes", ()),
     "prior_box_param.density": ("zihaozhang9/FaceBoxes", ()),
+    "prior_box_param.denser_prior_boxes": ("MhLiao/TextBoxes_plusplus", ()),
+    "detection_output_param.use_polygon": ("MhLiao/TextBoxes_plusplus", ()),
     "bn_param": ("hszhao/PSPNet, alexgkendall/caffe-segnet", ("BN",)),
     "interp_param": ("hszhao/PSPNet", ("Interp",)),
     "upsample_param": ("alexgkendall/caffe-segnet", ("Upsample",)),
