@@ -1,6 +1,8 @@
-"""SphereFace's MarginInnerProduct, caffe-face's CenterLoss, caffe-segnet's DenseImageData:
-figures worked out by hand from each fork's own source (see the rules' docstrings), then
-bad input through the CLI (one line naming the layer, exit 2)."""
+"""SphereFace's MarginInnerProduct, caffe-face's CenterLoss, caffe-segnet's DenseImageData,
+HED's ImageLabelmapData, FlowNet2's Correlation / Resample / FlowWarp / L1Loss, NVIDIA's
+L1Loss and the unsupervised-depth AbsLoss: figures worked out by hand from each fork's own
+source (see the rules' docstrings), then bad input through the CLI (one line naming the
+layer, exit 2)."""
 
 from __future__ import annotations
 
@@ -64,6 +66,34 @@ def test_dense_image_data_crop_and_label_top() -> None:
     assert got["conv"]["tops"][0]["shape"] == [2, 2, 5, 7]
 
 
+def test_flow_layers() -> None:
+    got = layers(FIXTURES / "flow.prototxt")
+    tops = {name: [t["shape"] for t in layer["tops"]] for name, layer in got.items()}
+    # corr: border 4 + 0, ceil((16 + 8 - 8) / 1) = 16; r = 4 // 2, (2r + 1)^2 = 25;
+    # 1x1x3 products of 2 ops + 1 division per output
+    assert tops["corr"] == [[1, 25, 16, 16]] and got["corr"]["ops"] == 25 * 256 * (2 * 3 + 1)
+    # corr_sub: border 2 + 1, ceil((16 - 6) / 2) = 5; r = 2; 3x3x3 |a - b| terms of 3 ops
+    assert tops["corr_sub"] == [[1, 25, 5, 5]]
+    assert got["corr_sub"]["ops"] == 25 * 25 * (3 * 27 + 1)
+    assert all(got[n]["macs"] == 0 and got[n]["params"] == 0 for n in got)
+    assert tops["warp"] == [[1, 3, 16, 16]] and got["warp"]["ops"] == 2 * 256 + 4 * 768
+    # down: f = 2 and 4, antialias: r = ceil(2 * 2) = 4 and ceil(2 * 4) = 8, 9 x 17 taps
+    assert tops["down"] == [[1, 3, 4, 8]] and got["down"]["ops"] == 96 * (3 * 9 * 17 + 1)
+    # up: size of bottom 1, enlarging: r = 2, 5 x 5 taps (CUBIC)
+    assert tops["up"] == [[1, 3, 16, 16]] and got["up"]["ops"] == 768 * (3 * 25 + 1)
+    assert tops["nearest"] == [[1, 3, 5, 3]] and got["nearest"]["ops"] == 0
+    assert got["abs"]["ops"] == 3 * 768 and got["l1"]["ops"] == 4 * 768  # NVIDIA's
+    # FlowNet2's, one bottom, l2_per_location with a plateau: count 6400, 256 positions
+    assert tops["l1_flow"] == [[]] and got["l1_flow"]["ops"] == 6400 + 3 * 6400 + 256 * 6 + 1
+    # FlowNet2's (its l1_loss_param), two bottoms, normalize_by_num_entries
+    assert got["l1_two"]["ops"] == 768 * (1 + 1 + 2 + 4) + 1
+
+
+def test_image_labelmap_data() -> None:
+    got = layers(FIXTURES / "hed_data.prototxt")
+    assert [t["shape"] for t in got["data"]["tops"]] == [[2, 3, 12, 10], [2, 1, 12, 10]]
+
+
 def _net(tmp_path: Path, fixture: str, old: str, new: str) -> Path:
     text = (FIXTURES / fixture).read_text()
     assert old in text
@@ -114,6 +144,30 @@ def test_dense_image_data_from_the_first_image_needs_the_shape(tmp_path: Path) -
     ("segnet_data.prototxt", "crop_width: 7", "", "data", "crop_height and crop_width"),
     ("segnet_data.prototxt", 'top: "data" top: "label"', 'top: "data"', "data",
      "exactly 2 top"),
+    ("hed_data.prototxt", "batch_size: 2", "batch_size: 0", "data",
+     "positive image_data_param batch"),
+    ("hed_data.prototxt", "new_width: 10", "", "data", "new_height and new_width"),
+    ("flow.prototxt", "kernel_size: 1 max_displacement: 4", "kernel_size: 2 max_displacement: 4",
+     "corr", "must be odd"),
+    ("flow.prototxt", "pad: 4 kernel_size: 1 max_displacement: 4",
+     "kernel_size: 1 max_displacement: 8", "corr", "do not fit"),
+    ("flow.prototxt", "max_displacement: 2 stride_1: 2", "stride_1: 2", "corr_sub",
+     "max_displacement is required"),
+    ("flow.prototxt", "stride_1: 1 stride_2: 2", "stride_1: 1 stride_2: 0", "corr",
+     "must be positive"),
+    ("flow.prototxt", 'bottom: "img1" bottom: "img2" top: "corr"\n',
+     'bottom: "img1" bottom: "flow" top: "corr"\n', "corr", "differ in channels"),
+    ("flow.prototxt", 'bottom: "img2" bottom: "flow" top: "warp"',
+     'bottom: "img2" bottom: "img1" top: "warp"', "warp", "must be 1 x 2 x 16 x 16"),
+    ("flow.prototxt", "width: 8 height: 4", "width: 8", "down", "height and width > 0"),
+    ("flow.prototxt", "type: NEAREST", "type: AREA", "nearest", "only NEAREST, LINEAR"),
+    ("flow.prototxt", 'bottom: "warp" bottom: "target"', 'bottom: "warp" bottom: "corr"',
+     "abs", "differ in size per item"),
+    ("flow.prototxt", 'type: "L1Loss" bottom: "img1" bottom: "img2" top: "l1_two"',
+     'type: "L1Loss" bottom: "img1" bottom: "flow" top: "l1_two"', "l1_two", "differ"),
+    ("flow.prototxt", 'type: "L1Loss" bottom: "img1" bottom: "img2" top: "l1" }',
+     'type: "L1Loss" bottom: "img1" bottom: "img2" bottom: "flow" top: "l1" }', "l1",
+     "exactly 2 bottom"),
 ])
 def test_bad_input_is_one_line_naming_the_layer(tmp_path: Path, fixture: str, old: str,
                                                new: str, layer: str, words: str) -> None:

@@ -267,8 +267,44 @@ def dense_image_data(ctx: LayerContext) -> LayerCost:
         if height:
             size, facts = (height, width), facts + said
             break
-    image = resolve(ctx, 0, Known((batch, channels, *size), NCHW, facts))
+    return _image_and_label_map(ctx, Known((batch, channels, *size), NCHW, facts))
+
+
+def _image_and_label_map(ctx: LayerContext, known: Known) -> LayerCost:
+    """Tops of a reader of image / label-image pairs: the images, and one grey label map per
+    image of the same size (N x 1 x H x W), which follows an --input-shape of the images."""
+    image = resolve(ctx, 0, known)
     if len(image) != 4:
-        raise ShapeError(f"DenseImageData's image top is N x C x H x W, got {fmt(image)}")
+        raise ShapeError(f"the image top is N x C x H x W, got {fmt(image)}")
     label = Known((image[0], 1, image[2], image[3]), NCHW, (f"image top {fmt(image)}",))
     return LayerCost(tops=[image, resolve(ctx, 1, label)], kind="input")
+
+
+@register("ImageLabelmapData")
+def image_labelmap_data(ctx: LayerContext) -> LayerCost:
+    """HED's ImageLabelmapDataLayer (s9xie/hed src/caffe/layers/image_labelmap_data_layer.cpp,
+    also in RCF, DSS and other edge / saliency forks): image_data_param's list of image and
+    ground-truth pairs.
+
+    Exactly 2 tops, both from DataTransformer::InferBlobShape: the images batch_size x C x
+    H x W (C = 3 with is_color, else 1) and the ground truth, read grey, batch_size x 1 x H x
+    W. H x W: transform_param crop_size, else new_height x new_width (set together), else the
+    first image (--input-shape). batch_size must be positive.
+    """
+    blob_counts(ctx, (0, 0), (2, 2))
+    param = ctx.layer.image_data_param
+    if (param.new_height == 0) != (param.new_width == 0):
+        raise ShapeError("ImageLabelmapData needs new_height and new_width set together")
+    if param.batch_size <= 0:
+        raise ShapeError("ImageLabelmapData needs a positive image_data_param batch_size")
+    facts: tuple[str, ...] = (f"batch_size {param.batch_size}",
+                              f"is_color {str(param.is_color).lower()}")
+    crop = ctx.layer.transform_param.crop_size
+    size: tuple[int | None, int | None] = (None, None)
+    if crop:
+        size, facts = (crop, crop), facts + (f"crop_size {crop}",)
+    elif param.new_height:
+        size = (param.new_height, param.new_width)
+        facts += (f"new_height {param.new_height}", f"new_width {param.new_width}")
+    channels = 3 if param.is_color else 1
+    return _image_and_label_map(ctx, Known((param.batch_size, channels, *size), NCHW, facts))
