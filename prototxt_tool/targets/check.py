@@ -67,6 +67,13 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ctc_loss_param": ("senlinuc/caffe_ocr, yalecyu/crnn.caffe", ("WarpCTCLoss", "CtcLoss")),
     "labelsequence_accuracy_param": ("yalecyu/crnn.caffe", ("LabelsequenceAccuracy",)),
     "smooth_pooling_param": ("yi94code/HRSOD", ("SmoothPooling",)),
+    "margin_inner_product_param": ("wy1iu/sphereface", ("MarginInnerProduct",)),
+    "center_loss_param": ("ydwen/caffe-face", ("CenterLoss",)),
+    "dense_image_data_param": ("alexgkendall/caffe-segnet", ("DenseImageData",)),
+    "correlation_param": ("lmb-freiburg/flownet2", ("Correlation",)),
+    "l1_loss_param": ("lmb-freiburg/flownet2", ("L1Loss",)),
+    "resample_param": ("lmb-freiburg/flownet2", ("Resample",)),
+    "flow_warp_param": ("lmb-freiburg/flownet2", ("FlowWarp",)),
 }
 
 # Where a derived value is written in the layer, for positions: the first one present.
