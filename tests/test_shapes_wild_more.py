@@ -94,6 +94,20 @@ def test_image_labelmap_data() -> None:
     assert [t["shape"] for t in got["data"]["tops"]] == [[2, 3, 12, 10], [2, 1, 12, 10]]
 
 
+def test_roi_align_of_both_forks() -> None:
+    result = invoke("analyze", str(FIXTURES / "roi_align.prototxt"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    got = {layer["name"]: layer for layer in json.loads(result.stdout)["layers"]}
+    # Mask R-CNN's: R x C x pooled_h x pooled_w, the work depends on each region
+    align = got["align"]
+    assert align["tops"][0]["shape"] == [3, 8, 7, 5] and align["data_dependent"]
+    assert align["ops"] is None and align["macs"] == 0 and align["params"] == 0
+    # Cascade R-CNN's (roi_pooling_param): a (pooled + 1)^2 grid, one bilinear sample each
+    cascade = got["cascade"]
+    assert cascade["tops"][0]["shape"] == [3, 8, 7, 7] and not cascade["data_dependent"]
+    assert cascade["ops"] == 4 * 3 * 8 * 49
+
+
 def _net(tmp_path: Path, fixture: str, old: str, new: str) -> Path:
     text = (FIXTURES / fixture).read_text()
     assert old in text
@@ -165,6 +179,15 @@ def test_dense_image_data_from_the_first_image_needs_the_shape(tmp_path: Path) -
      "abs", "differ in size per item"),
     ("flow.prototxt", 'type: "L1Loss" bottom: "img1" bottom: "img2" top: "l1_two"',
      'type: "L1Loss" bottom: "img1" bottom: "flow" top: "l1_two"', "l1_two", "differ"),
+    ("roi_align.prototxt", "pooled_h: 7 pooled_w: 5", "pooled_w: 5", "align",
+     "roi_align_param pooled_h (0)"),
+    ("roi_align.prototxt", "roi_pooling_param { pooled_h: 6 pooled_w: 6",
+     "roi_pooling_param { pooled_h: 6", "cascade", "pooled_h (6) and pooled_w (0)"),
+    ("roi_align.prototxt", 'top: "cascade"\n  roi_pooling_param',
+     'top: "cascade"\n  roi_align_param { pooled_h: 2 pooled_w: 2 } roi_pooling_param', "cascade",
+     "no fork reads both"),
+    ("roi_align.prototxt", "shape { dim: 3 dim: 5 }", "shape { dim: 3 dim: 4 }", "align",
+     "5 values per region"),
     ("flow.prototxt", 'type: "L1Loss" bottom: "img1" bottom: "img2" top: "l1" }',
      'type: "L1Loss" bottom: "img1" bottom: "img2" bottom: "flow" top: "l1" }', "l1",
      "exactly 2 bottom"),
