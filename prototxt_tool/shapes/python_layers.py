@@ -83,6 +83,19 @@ def literal_params(ctx: LayerContext) -> dict[object, object] | None:
     return params if isinstance(params, dict) else None
 
 
+def _counts(ctx: LayerContext, params: dict[object, object], layer: str,
+            keys: tuple[str, ...]) -> list[int]:
+    """The integer (>= 0) values of `keys` in param_str, which setup() fails without."""
+    values = []
+    for key in keys:
+        value = params.get(key)
+        if type(value) is not int or value < 0:
+            raise ShapeError(f"{layer} param_str {ctx.layer.python_param.param_str!r}: "
+                             f"'{key}' must be an integer >= 0, got {value!r}")
+        values.append(value)
+    return values
+
+
 def _unknown(ctx: LayerContext) -> LayerCost:
     return LayerCost(tops=[None] * len(ctx.layer.top), macs=None, ops=None, kind="other")
 
@@ -104,13 +117,7 @@ def human_parsing_cmap(ctx: LayerContext) -> LayerCost:
     params = literal_params(ctx)
     if params is None:
         return _unknown(ctx)
-    size = []
-    for key in ("height", "width"):
-        value = params.get(key)
-        if type(value) is not int or value < 0:
-            raise ShapeError(f"CmapLayer param_str {ctx.layer.python_param.param_str!r}: "
-                             f"'{key}' must be an integer >= 0, got {value!r}")
-        size.append(value)
+    size = _counts(ctx, params, "CmapLayer", ("height", "width"))
     vector = ctx.bottom(0)
     if len(vector) < 2:
         raise ShapeError(f"CmapLayer reads batch and classes from its bottom {fmt(vector)}: "
@@ -186,14 +193,7 @@ def light_field_bilinear_sampler(ctx: LayerContext) -> LayerCost:
     params = literal_params(ctx)
     if params is None:
         return _unknown(ctx)
-    sizes = []
-    for key in ("flow_size", "color_size"):
-        value = params.get(key)
-        if type(value) is not int or value < 0:
-            raise ShapeError(f"BilinearSamplerLayer3ch param_str "
-                             f"{ctx.layer.python_param.param_str!r}: '{key}' must be an "
-                             f"integer >= 0, got {value!r}")
-        sizes.append(value)
+    sizes = _counts(ctx, params, "BilinearSamplerLayer3ch", ("flow_size", "color_size"))
     flows, colors = sizes
     src, vec = ctx.bottom(0), ctx.bottom(1)
     if len(src) != 4 or len(vec) != 4:
