@@ -77,6 +77,7 @@ def test_flow_layers() -> None:
     assert got["corr_sub"]["ops"] == 25 * 25 * (3 * 27 + 1)
     assert all(got[n]["macs"] == 0 and got[n]["params"] == 0 for n in got)
     assert tops["warp"] == [[1, 3, 16, 16]] and got["warp"]["ops"] == 2 * 256 + 4 * 768
+    assert tops["warping"] == tops["warp"] and got["warping"]["ops"] == 2 * 256 + 4 * 768
     # down: f = 2 and 4, antialias: r = ceil(2 * 2) = 4 and ceil(2 * 4) = 8, 9 x 17 taps
     assert tops["down"] == [[1, 3, 4, 8]] and got["down"]["ops"] == 96 * (3 * 9 * 17 + 1)
     # up: size of bottom 1, enlarging: r = 2, 5 x 5 taps (CUBIC)
@@ -173,6 +174,9 @@ def test_dense_image_data_from_the_first_image_needs_the_shape(tmp_path: Path) -
      'bottom: "img1" bottom: "flow" top: "corr"\n', "corr", "differ in channels"),
     ("flow.prototxt", 'bottom: "img2" bottom: "flow" top: "warp"',
      'bottom: "img2" bottom: "img1" top: "warp"', "warp", "must be 1 x 2 x 16 x 16"),
+    ("flow.prototxt", 'bottom: "u" bottom: "v"', 'bottom: "u" bottom: "corr_sub"', "warping",
+     "vertical flow [1,25,5,5] must have"),
+    ("flow.prototxt", 'bottom: "u" bottom: "v"', 'bottom: "u"', "warping", "exactly 3 bottom"),
     ("flow.prototxt", "width: 8 height: 4", "width: 8", "down", "height and width > 0"),
     ("flow.prototxt", "type: NEAREST", "type: AREA", "nearest", "only NEAREST, LINEAR"),
     ("flow.prototxt", 'bottom: "warp" bottom: "target"', 'bottom: "warp" bottom: "corr"',

@@ -1,7 +1,7 @@
 """Optical-flow and stereo layers: FlowNet 2.0's Caffe (lmb-freiburg/flownet2 at b92e198:
 Correlation, Resample, FlowWarp and its L1Loss), NVIDIA/caffe's L1Loss (DetectNet, at
-87a2554) and the AbsLoss of Ravi Garg's unsupervised-depth Caffe
-(panzhenfu/caffe_Unsupervised_Depth_Estimation, src/caffe/layers/abs_loss_layer.cpp).
+87a2554) and the AbsLoss and Warping of Ravi Garg's unsupervised-depth Caffe
+(panzhenfu/caffe_Unsupervised_Depth_Estimation at 17da0a2, src/caffe/layers/).
 
 FlowNet2's Correlation, Resample and L1Loss have no CPU Forward (NOT_IMPLEMENTED / FATAL):
 the work is counted from their .cu kernels. None of these layers owns a blob.
@@ -130,6 +130,31 @@ def flow_warp(ctx: LayerContext) -> LayerCost:
     top = (num, channels, height, width)
     positions = num * height * width
     return LayerCost(tops=[top], ops=2 * positions + 4 * math.prod(top), kind="other")
+
+
+@register("Warping")
+def warping(ctx: LayerContext) -> LayerCost:
+    """The unsupervised-depth Caffe's backward warp (warping_layer.cpp, .cu WarpingForward):
+    bottoms an image (exactly 4 axes), the horizontal and the vertical flow, each with the
+    image's legacy num, height and width (their channels are not checked; the kernel reads
+    one value per position); top like the image. GPU only (the CPU Forward aborts).
+
+    ops: per position 2 (the displaced coordinates), per element a bilinear blend (4), as
+    FlowWarp's.
+    """
+    blob_counts(ctx, bottoms=(3, 3), tops=(1, 1))
+    image = ctx.bottom(0)
+    if len(image) != 4:
+        raise ShapeError(f"the image must have 4 axes (num, channels, height, width), got "
+                         f"{fmt(image)}")
+    num, _, height, width = image
+    for i, what in ((1, "horizontal"), (2, "vertical")):
+        flow = legacy_nchw(ctx.bottom(i))
+        if (flow[0], flow[2], flow[3]) != (num, height, width):
+            raise ShapeError(f"the {what} flow {fmt(ctx.bottom(i))} must have the image's num, "
+                             f"height and width ({num}, {height}, {width})")
+    positions = num * height * width
+    return LayerCost(tops=[image], ops=2 * positions + 4 * math.prod(image), kind="other")
 
 
 def _same_item_size(data: Shape, target: Shape) -> None:
