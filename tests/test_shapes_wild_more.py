@@ -75,6 +75,11 @@ def test_flow_layers() -> None:
     # corr_sub: border 2 + 1, ceil((16 - 6) / 2) = 5; r = 2; 3x3x3 |a - b| terms of 3 ops
     assert tops["corr_sub"] == [[1, 25, 5, 5]]
     assert got["corr_sub"]["ops"] == 25 * 25 * (3 * 27 + 1)
+    # corr1d: W: border 6 + 1, ceil(16 + 4 - 14) = 6; H: 16 - 2 * 1 = 14; r = 3, 2r + 1 = 7
+    assert tops["corr1d"] == [[1, 7, 14, 6]] and got["corr1d"]["ops"] == 7 * 14 * 6 * (2 * 27 + 1)
+    # single direction: r + 1 = 5 channels; H ceil(16 / 3) = 6, W ceil((16 - 8) / 3) = 3
+    assert tops["corr1d_left"] == [[1, 5, 6, 3]]
+    assert got["corr1d_left"]["ops"] == 5 * 6 * 3 * (2 * 3 + 1)
     assert all(got[n]["macs"] == 0 and got[n]["params"] == 0 for n in got)
     assert tops["warp"] == [[1, 3, 16, 16]] and got["warp"]["ops"] == 2 * 256 + 4 * 768
     assert tops["warping"] == tops["warp"] and got["warping"]["ops"] == 2 * 256 + 4 * 768
@@ -174,6 +179,10 @@ def test_dense_image_data_from_the_first_image_needs_the_shape(tmp_path: Path) -
      'bottom: "img1" bottom: "flow" top: "corr"\n', "corr", "differ in channels"),
     ("flow.prototxt", 'bottom: "img2" bottom: "flow" top: "warp"',
      'bottom: "img2" bottom: "img1" top: "warp"', "warp", "must be 1 x 2 x 16 x 16"),
+    ("flow.prototxt", "single_direction: -1", "single_direction: 2", "corr1d_left",
+     "must be -1, 0 or 1"),
+    ("flow.prototxt", "pad: 2 kernel_size: 3 max_displacement: 6",
+     "kernel_size: 3 max_displacement: 7", "corr1d", "do not fit"),
     ("flow.prototxt", 'bottom: "u" bottom: "v"', 'bottom: "u" bottom: "corr_sub"', "warping",
      "vertical flow [1,25,5,5] must have"),
     ("flow.prototxt", 'bottom: "u" bottom: "v"', 'bottom: "u"', "warping", "exactly 3 bottom"),

@@ -1,5 +1,5 @@
 """Optical-flow and stereo layers: FlowNet 2.0's Caffe (lmb-freiburg/flownet2 at b92e198:
-Correlation, Resample, FlowWarp and its L1Loss), NVIDIA/caffe's L1Loss (DetectNet, at
+Correlation, Correlation1D, Resample, FlowWarp and its L1Loss), NVIDIA/caffe's L1Loss (DetectNet, at
 87a2554) and the AbsLoss and Warping of Ravi Garg's unsupervised-depth Caffe
 (panzhenfu/caffe_Unsupervised_Depth_Estimation at 17da0a2, src/caffe/layers/).
 
@@ -31,6 +31,20 @@ def correlation(ctx: LayerContext) -> LayerCost:
     many |a - b| (3 each), then one division by that count. do_abs is read but no kernel
     uses it. No weights: 0 MACs.
     """
+    return _correlation(ctx, one_d=False)
+
+
+@register("Correlation1D")
+def correlation_1d(ctx: LayerContext) -> LayerCost:
+    """DispNet's horizontal correlation (flownet2 src/caffe/layers/correlation_layer1d.cpp,
+    correlation_layer1d.cu): as Correlation, but displaced along x only. pad widens only W,
+    the border (max_displacement + kernel radius) only limits W, H loses only the kernel
+    radius; top channels 2r+1, or r+1 with single_direction -1 or 1 (other values are FATAL).
+    """
+    return _correlation(ctx, one_d=True)
+
+
+def _correlation(ctx: LayerContext, one_d: bool) -> LayerCost:
     blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
     p = ctx.layer.correlation_param
     if not p.HasField("kernel_size"):
@@ -41,20 +55,29 @@ def correlation(ctx: LayerContext) -> LayerCost:
         raise ShapeError(f"correlation_param kernel_size must be odd, got {p.kernel_size}")
     if p.stride_1 == 0 or p.stride_2 == 0:
         raise ShapeError("correlation_param stride_1 and stride_2 must be positive")
+    if one_d and p.single_direction not in (-1, 0, 1):
+        raise ShapeError(f"correlation_param single_direction must be -1, 0 or 1, got "
+                         f"{p.single_direction}")
     first, second = ctx.bottom(0), ctx.bottom(1)
     num, channels, height, width = legacy_nchw(first)
     if legacy_nchw(second)[1:] != (channels, height, width):
         raise ShapeError(f"bottoms {fmt(first)} and {fmt(second)} differ in channels, height "
                          "or width")
-    border = p.max_displacement + (p.kernel_size - 1) // 2
-    out_h = -(-(height + 2 * p.pad - 2 * border) // p.stride_1)
+    radius = (p.kernel_size - 1) // 2
+    border = p.max_displacement + radius
+    rows = height - 2 * radius if one_d else height + 2 * p.pad - 2 * border
+    out_h = -(-rows // p.stride_1)
     out_w = -(-(width + 2 * p.pad - 2 * border) // p.stride_1)
     if out_h < 1 or out_w < 1:
         raise ShapeError(f"kernel_size {p.kernel_size} and max_displacement "
                          f"{p.max_displacement} do not fit in the {height}x{width} map "
                          f"(pad {p.pad}): the top would be {out_h}x{out_w}")
-    grid = 2 * (p.max_displacement // p.stride_2) + 1
-    top = (num, grid * grid, out_h, out_w)
+    grid_radius = p.max_displacement // p.stride_2
+    if one_d:
+        top_channels = grid_radius + 1 if p.single_direction else 2 * grid_radius + 1
+    else:
+        top_channels = (2 * grid_radius + 1) ** 2
+    top = (num, top_channels, out_h, out_w)
     terms = p.kernel_size * p.kernel_size * channels
     per = (3 if p.correlation_type == 1 else 2) * terms + 1
     return LayerCost(tops=[top], ops=math.prod(top) * per, kind="other")

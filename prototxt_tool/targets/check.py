@@ -70,7 +70,7 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "margin_inner_product_param": ("wy1iu/sphereface", ("MarginInnerProduct",)),
     "center_loss_param": ("ydwen/caffe-face", ("CenterLoss",)),
     "dense_image_data_param": ("alexgkendall/caffe-segnet", ("DenseImageData",)),
-    "correlation_param": ("lmb-freiburg/flownet2", ("Correlation",)),
+    "correlation_param": ("lmb-freiburg/flownet2", ("Correlation", "Correlation1D")),
     "l1_loss_param": ("lmb-freiburg/flownet2", ("L1Loss",)),
     "resample_param": ("lmb-freiburg/flownet2", ("Resample",)),
     "flow_warp_param": ("lmb-freiburg/flownet2", ("FlowWarp",)),
