@@ -233,6 +233,9 @@ class _Walk:
             if skip.layer is not None and not skip.neutral:
                 self.blind.setdefault(skip.layer, skip.path.partition(".")[2])
         self.from_weights: list[str] = []  # layers whose param shapes only their blobs tell
+        # Whether any layer may hold blobs: text format names the field, so a text without
+        # the word has none, and no layer's `blobs` need be read (a binary net: look).
+        self.has_blobs = loaded.tree is None or "blobs" in loaded.source.text
         # The forks whose fields the file uses: it was written for their Caffe (this tells a
         # type several forks define, see shapes/_forks.py).
         self.written_for = frozenset(s.fork for s in loaded.skipped if s.fork)
@@ -253,6 +256,7 @@ class _Walk:
             layer.top.append(AUTO_TOP)
             top_names = [AUTO_TOP]
         bottom_names = list(layer.bottom)
+        specs = layer.param  # the ParamSpecs, read once
         report = LayerReport(layer.name, type_name, "other", [], [], [], 0, 0, 0, None, None,
                              None, line=tree.line if tree is not None else 0)
         self.reports.append(report)
@@ -262,7 +266,7 @@ class _Walk:
             report.bottoms = bottoms = [made[b] if b in made else self._bottom(b)
                                         for b in bottom_names]
             shapes = [b.shape for b in bottoms]
-            cost = self._cost(layer, report, top_names, bottom_names, shapes,
+            cost = self._cost(layer, report, top_names, bottom_names, shapes, specs,
                               self.blind.get(index) if self.blind else None)
             counts = _top_counts(top_names, cost.tops)
         except ShapeError as err:
@@ -274,7 +278,7 @@ class _Walk:
                 self.failed = f"layer '{layer.name}': {report.error}"
             cost = LayerCost(tops=[None] * len(top_names), params=None, macs=None, ops=None)
             counts = [None] * len(top_names)
-        self._record(report, layer, cost, counts, top_names, bottom_names)
+        self._record(report, specs, cost, counts, top_names, bottom_names)
         if auto:  # AppendTop without available_blobs: no later layer can take it as a bottom
             self.made.pop(AUTO_TOP, None)
 
@@ -283,7 +287,7 @@ class _Walk:
                          f"(phase {self.loaded.phase})")
 
     def _cost(self, layer: Any, report: LayerReport, top_names: list[str],
-              bottom_names: list[str], shapes: list[Shape | None],
+              bottom_names: list[str], shapes: list[Shape | None], specs: Any,
               blind: str | None = None) -> LayerCost:
         overrides = {}
         if self.input_shapes:
@@ -314,10 +318,10 @@ class _Walk:
             # An InnerProduct on an unknown input has unknown weights too: nothing is known.
             cost = LayerCost(tops=[], params=None, macs=None, ops=None,
                              kind="unknown" if rule is None or blind or ambiguous else "other")
-        if len(layer.blobs) and stored_params(layer, cost):
+        if self.has_blobs and len(layer.blobs) and stored_params(layer, cost):
             self.from_weights.append(report.name)
-        if cost.params is not None and len(layer.param) > len(cost.params):
-            raise ShapeError(_too_many_specs(len(layer.param), len(cost.params)))
+        if cost.params is not None and len(specs) > len(cost.params):
+            raise ShapeError(_too_many_specs(len(specs), len(cost.params)))
         tops = cost.tops
         if len(tops) < len(top_names):
             tops = [*tops, *[None] * (len(top_names) - len(tops))]
@@ -352,7 +356,7 @@ class _Walk:
                 tops[j] = tuple(self.blob_shapes[name])
                 self.used.add(name)
 
-    def _record(self, report: LayerReport, layer: Any, cost: LayerCost,
+    def _record(self, report: LayerReport, specs: Any, cost: LayerCost,
                 counts: list[int | None], top_names: list[str], bottom_names: list[str]) -> None:
         report.kind = cost.kind
         report.data_dependent = cost.data_dependent
@@ -360,7 +364,7 @@ class _Walk:
         if cost.params is None:
             report.param_shapes = report.params = report.learnable = None
         elif cost.params:
-            self._params(report, layer, cost)
+            self._params(report, specs, cost)
         report.activations = None if None in counts else sum(counts)  # type: ignore[arg-type]
         made = self.made
         top_blobs = []
@@ -390,15 +394,15 @@ class _Walk:
             t.learnable += learnable - min(shared, learnable)
         t.activations += written
 
-    def _params(self, report: LayerReport, layer: Any, cost: LayerCost) -> None:
+    def _params(self, report: LayerReport, specs: Any, cost: LayerCost) -> None:
         """Sizes of the layer's blobs; a blob named in a ParamSpec is counted once net-wide."""
         params = cost.params or []
         report.param_shapes = [tuple(s) for s in params]
         sizes = [math.prod(s) for s in params]
         report.params = sum(sizes)
-        report.learnable = (sum(sizes[:len(sizes) - cost.stats])
-                            - sum(sizes[i] for i in cost.stats_at))
-        specs = layer.param
+        report.learnable = sum(sizes[:len(sizes) - cost.stats])
+        if cost.stats_at:
+            report.learnable -= sum(sizes[i] for i in cost.stats_at)
         if not specs:
             return
         for size, spec in zip(sizes, specs, strict=False):
