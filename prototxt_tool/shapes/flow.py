@@ -1,7 +1,9 @@
 """Optical-flow and stereo layers: FlowNet 2.0's Caffe (lmb-freiburg/flownet2 at b92e198:
 Correlation, Correlation1D, Resample, FlowWarp and its L1Loss), NVIDIA/caffe's L1Loss (DetectNet, at
 87a2554) and the AbsLoss and Warping of Ravi Garg's unsupervised-depth Caffe
-(panzhenfu/caffe_Unsupervised_Depth_Estimation at 17da0a2, src/caffe/layers/).
+(panzhenfu/caffe_Unsupervised_Depth_Estimation at 17da0a2, src/caffe/layers/); and the
+drop-in DiceCoefLoss of HolmesShuan/A-Variation-of-Dice-coefficient-Loss-Caffe-Layer, a loss
+used for the same kind of dense regression.
 
 FlowNet2's Correlation, Resample and L1Loss have no CPU Forward (NOT_IMPLEMENTED / FATAL):
 the work is counted from their .cu kernels. None of these layers owns a blob.
@@ -237,3 +239,23 @@ def _flownet_l1_loss(ctx: LayerContext) -> LayerCost:
     else:
         ops += (count if plateau else 0) + 4 * count
     return LayerCost(tops=[SCALAR], ops=ops + 1, kind="loss")
+
+
+@register("DiceCoefLoss")
+def dice_coef_loss(ctx: LayerContext) -> LayerCost:
+    """1 - the mean over items of (2 x.y) / (x.x + y.y), HolmesShuan's DiceCoefLoss
+    (dice_coef_loss_layer.cpp at 03bdeee; no parameters): LossLayer's checks and equal count
+    per item, as EuclideanLoss. ops: three element-wise products, each summed per item by a
+    gemv (3 per element each), a division and the absolute sum per item (3), 2 at the end.
+
+    jolibrain's DiceCoefLoss (a BVLC pull request: `dice_coef_loss_param`, which dwsep skips,
+    so such a layer is unknown) takes one-hot classes instead: bottom 0 N x classes x H x W,
+    the label N x 1 x H x W. A layer shaped so (and not as HolmesShuan's) is read as that one:
+    a scalar loss whose work (weights, contour terms) dwsep does not model, ops unknown.
+    """
+    data, target = _loss_base(ctx, (2, 2), 1)
+    if span(data, 1) != span(target, 1):
+        if legacy_dim(target, 1) == 1 and span(data, 2) == span(target, 2):
+            return LayerCost(tops=[SCALAR], ops=None, kind="loss")
+        _same_item_size(data, target)
+    return LayerCost(tops=[SCALAR], ops=9 * math.prod(data) + 3 * data[0] + 2, kind="loss")

@@ -20,13 +20,14 @@ SCALAR: Shape = ()
 # such a layer written without a top one top named "(automatic)" (net.cpp AppendTop), which
 # no other layer can use as a bottom. BVLC's, plus fast-rcnn's SmoothL1Loss, SSD's
 # MultiBoxLoss, caffe_ocr's WarpCTCLoss, crnn.caffe's CtcLoss, caffe-face's CenterLoss,
-# NVIDIA's and FlowNet2's L1Loss and the unsupervised-depth AbsLoss (LossLayer subclasses in
-# their forks).
+# NVIDIA's and FlowNet2's L1Loss, the unsupervised-depth AbsLoss and DiceCoefLoss (LossLayer
+# subclasses in their forks).
 AUTO_TOP = "(automatic)"
 AUTO_TOP_TYPES = frozenset({
     "ContrastiveLoss", "EuclideanLoss", "HingeLoss", "InfogainLoss", "MultinomialLogisticLoss",
     "SigmoidCrossEntropyLoss", "SoftmaxWithLoss", "SmoothL1Loss", "MultiBoxLoss", "WarpCTCLoss",
-    "CtcLoss", "CenterLoss", "L1Loss", "AbsLoss"})
+    "CtcLoss", "CenterLoss", "L1Loss", "AbsLoss",
+    "DiceCoefLoss"})
 
 
 def _loss_base(ctx: LayerContext, bottoms: tuple[int, int], tops: int) -> tuple[Shape, Shape]:
