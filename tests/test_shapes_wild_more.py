@@ -116,6 +116,9 @@ def test_roi_align_of_both_forks() -> None:
     cascade = got["cascade"]
     assert cascade["tops"][0]["shape"] == [3, 8, 7, 7] and not cascade["data_dependent"]
     assert cascade["ops"] == 4 * 3 * 8 * 49
+    # chuanqi305's (aligned_h, aligned_w): one bilinear sample per output element
+    aligned = got["aligned"]
+    assert aligned["tops"][0]["shape"] == [3, 8, 4, 3] and aligned["ops"] == 4 * 3 * 8 * 12
 
 
 def _net(tmp_path: Path, fixture: str, old: str, new: str) -> Path:
@@ -203,6 +206,10 @@ def test_dense_image_data_from_the_first_image_needs_the_shape(tmp_path: Path) -
     ("roi_align.prototxt", 'top: "cascade"\n  roi_pooling_param',
      'top: "cascade"\n  roi_align_param { pooled_h: 2 pooled_w: 2 } roi_pooling_param', "cascade",
      "no fork reads both"),
+    ("roi_align.prototxt", "aligned_h: 4 aligned_w: 3", "aligned_h: 4 pooled_w: 3", "aligned",
+     "no fork reads both"),
+    ("roi_align.prototxt", "aligned_h: 4 aligned_w: 3", "aligned_h: 4", "aligned",
+     "aligned_h (4) and aligned_w (0)"),
     ("roi_align.prototxt", "shape { dim: 3 dim: 5 }", "shape { dim: 3 dim: 4 }", "align",
      "5 values per region"),
     ("flow.prototxt", 'bottom: "warp" bottom: "target" top: "dice"',

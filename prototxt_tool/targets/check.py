@@ -74,7 +74,7 @@ FORK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "l1_loss_param": ("lmb-freiburg/flownet2", ("L1Loss",)),
     "resample_param": ("lmb-freiburg/flownet2", ("Resample",)),
     "flow_warp_param": ("lmb-freiburg/flownet2", ("FlowWarp",)),
-    "roi_align_param": ("Petite72/caffe-mask-rcnn", ("ROIAlign",)),
+    "roi_align_param": ("Petite72/caffe-mask-rcnn, chuanqi305/caffe-fast-rcnn", ("ROIAlign",)),
 }
 
 # Where a derived value is written in the layer, for positions: the first one present.
