@@ -43,6 +43,9 @@ FORKS: dict[str, Fork] = {f.key: f for f in (
     Fork("segnet", "alexgkendall/caffe-segnet", _P),
     Fork("crnn", "yalecyu/crnn.caffe", _P),
     Fork("openpose-train", "CMU-Perceptual-Computing-Lab/caffe_train", _P),
+    Fork("cascade-rcnn", "zhaoweicai/cascade-rcnn", _P),
+    # jolibrain's DiceCoefLoss (a pull request to BVLC/caffe, in fantes/caffe).
+    Fork("jolibrain", "fantes/caffe", _P),
     # Forks that give a type name another fork also uses its own meaning (SHARED_TYPES).
     Fork("ssd", "weiliu89/caffe", _P),  # branch ssd
     Fork("pspnet", "hszhao/PSPNet", _P),
@@ -101,6 +104,10 @@ FIELDS: dict[tuple[str, str], ForkField] = {
     # caffe-segnet's loss extras (its dense_image_data_param is in the schema).
     ("caffe.LossParameter", "weight_by_label_freqs"): ForkField("segnet"),
     ("caffe.LossParameter", "class_weighting"): ForkField("segnet"),
+    # Cascade R-CNN's ROIAlign reads roi_pooling_param with this extra field (roi_align.py).
+    ("caffe.ROIPoolingParameter", "pad_ratio"): ForkField("cascade-rcnn"),
+    # jolibrain's DiceCoefLoss (one-hot classes, weights, contours; shapes/flow.py).
+    ("caffe.LayerParameter", "dice_coef_loss_param"): ForkField("jolibrain"),
     # OpenPose training Caffe: its CPMData layer's transformation.
     ("caffe.LayerParameter", "cpm_transform_param"): ForkField("openpose-train"),
 }

@@ -121,6 +121,15 @@ def test_roi_align_of_both_forks() -> None:
     assert aligned["tops"][0]["shape"] == [3, 8, 4, 3] and aligned["ops"] == 4 * 3 * 8 * 12
 
 
+def test_cascade_pad_ratio_is_skipped_and_leaves_the_layer_unknown(tmp_path: Path) -> None:
+    path = _net(tmp_path, "roi_align.prototxt", "pooled_h: 6 pooled_w: 6",
+                "pooled_h: 6 pooled_w: 6 pad_ratio: 0.1")
+    result = invoke("analyze", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "(defined by zhaoweicai/cascade-rcnn)" in result.stderr
+    assert "cascade" in json.loads(result.stdout)["total"]["unknown_layers"]
+
+
 def _net(tmp_path: Path, fixture: str, old: str, new: str) -> Path:
     text = (FIXTURES / fixture).read_text()
     assert old in text
