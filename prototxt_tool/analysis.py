@@ -613,25 +613,17 @@ def _list(shape: Shape | None) -> list[int] | None:
     return None if shape is None else list(shape)
 
 
-def _same(shape: Shape | None) -> Shape | None:
-    return shape
 
-
-def layer_dict(r: LayerReport, flops: bool = False, lists: bool = True) -> dict[str, Any]:
-    """One element of the document's `layers`.
-
-    lists=False leaves shapes as the tuples they are: json encodes a tuple as a list, so the
-    JSON text is the same, without a list made for every shape (report.to_json).
-    """
-    as_list = _list if lists else _same
+def layer_dict(r: LayerReport, flops: bool = False) -> dict[str, Any]:
+    """One element of the document's `layers`."""
     d: dict[str, Any] = {
         "name": r.name, "type": r.type, "kind": r.kind, "line": r.line or None,
         "bottoms": [b.name for b in r.bottoms],
-        "bottom_shapes": [as_list(b.shape) for b in r.bottoms],
-        "tops": [{"name": b.name, "shape": as_list(b.shape)} for b in r.tops],
+        "bottom_shapes": [_list(b.shape) for b in r.bottoms],
+        "tops": [{"name": b.name, "shape": _list(b.shape)} for b in r.tops],
         "params": r.params, "learnable_params": r.learnable, "shared_params": r.shared,
         "param_shapes": (None if r.param_shapes is None
-                         else [as_list(s) for s in r.param_shapes]),
+                         else [_list(s) for s in r.param_shapes]),
         "macs": r.macs, "ops": r.ops, "activations": r.activations,
         "data_dependent": r.data_dependent,
         "separable": None if r.separable is None else {

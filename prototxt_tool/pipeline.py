@@ -187,7 +187,7 @@ def parse_net(source: Source, skipped: list[Any] | None = None) -> tuple[Any, An
         _refuse_solver(source)
     from prototxt_tool.required import check_required
 
-    check_required(net, tree, source.filename)
+    check_required(net, tree, source.filename, source.text)
     return net, tree
 
 

@@ -158,8 +158,8 @@ def to_json(a: Analysis, view: View | bool | None = None) -> str:
         if i:
             pieces.append(", ")
         # check_circular=False: plain data has no cycles, and skipping the check is faster
-        pieces.append(json.dumps([layer_dict(r, flops, lists=False)
-                                  for r in layers[i:i + chunk]], check_circular=False)[1:-1])
+        pieces.append(json.dumps([layer_dict(r, flops) for r in layers[i:i + chunk]],
+                                 check_circular=False)[1:-1])
     pieces += ["], ", tail[1:], "\n"]
     return "".join(pieces)  # one copy of the text, not one per concatenation
 

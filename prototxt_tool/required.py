@@ -21,13 +21,19 @@ from prototxt_tool.errors import ParseError
 _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?")
 
 
-def check_required(message: Any, tree: Any, filename: str) -> None:
+def check_required(message: Any, tree: Any, filename: str, text: str | None = None) -> None:
     """Raise ParseError at the first message that lacks a required field, naming all of them.
 
     `message.FindInitializationErrors()` (protobuf's own walk, in C for upb) lists the missing
     fields as paths like `layer[0].clip_param.max`; the ParseTree turns the message part of
-    the first path into a line and column.
+    the first path into a line and column. Given the `text` the message was parsed from, the
+    walk is skipped when the text names no field whose message has required fields: such a
+    message exists only if its field is written (a tenth of a millisecond per thousand
+    layers saved on every net that has none, that is nearly all).
     """
+    if (text is not None and len(text) > _BIG
+            and not any(name in text for name in _holders(message.DESCRIPTOR))):
+        return
     if message.IsInitialized():
         return
     missing = message.FindInitializationErrors()
@@ -48,3 +54,31 @@ def _position(tree: Any, path: str) -> tuple[int, int]:
     if span is None:
         span = tree.span
     return span.line, span.column
+
+
+_BIG = 1 << 16  # below this, protobuf's walk costs less than finding the field names once
+_HOLDERS: dict[Any, frozenset[str]] = {}
+
+
+def _holders(root: Any) -> frozenset[str]:
+    """Names of the fields, anywhere under `root`'s message type, whose own message type has
+    a required field (ClipParameter's `clip_param` in BVLC's schema)."""
+    found = _HOLDERS.get(root)
+    if found is None:
+        names: set[str] = set()
+        seen: set[Any] = set()
+        todo = [root]
+        while todo:
+            desc = todo.pop()
+            if desc in seen:
+                continue
+            seen.add(desc)
+            for fd in desc.fields:
+                sub = fd.message_type
+                if sub is None:
+                    continue
+                if any(f.is_required for f in sub.fields):
+                    names.add(fd.name)
+                todo.append(sub)
+        found = _HOLDERS[root] = frozenset(names)
+    return found

@@ -49,3 +49,14 @@ def test_lint_reports_p009_only() -> None:
     found = lint_source(Source("n.prototxt", text), LintConfig())
     assert [(f.code, f.line, f.column) for f in found] == [("P009", 7, 3)]
     assert "layer[1].clip_param.max" in found[0].message
+
+
+def test_big_nets_are_checked_too() -> None:
+    """Past 64 KB the walk is skipped when no field holding required ones is written: a big
+    net with an incomplete clip_param is still refused, one without any still loads."""
+    relus = "".join(f'layer {{ name: "r{i}" type: "ReLU" bottom: "x" top: "x" }}\n'
+                    for i in range(2000))
+    assert len(HEAD + relus) > 1 << 16
+    parse_net(Source("big.prototxt", HEAD + relus))
+    with pytest.raises(ParseError, match=r"layer\[2001\]\.clip_param\.max"):
+        parse_net(Source("big.prototxt", HEAD + relus + clip("clip_param { min: 0 }")))
