@@ -114,21 +114,40 @@ def register(*type_names: str) -> Callable[[Rule], Rule]:
     return deco
 
 
-def _load_all() -> None:
-    global _loaded
-    if _loaded:
-        return
-    import importlib
-    import pkgutil
+# The rule modules most nets need are imported first; the others only once a type is not
+# found among those (an unknown type, or `known_types()`, imports them all). Importing all
+# twenty-odd modules is most of a small net's analysis.
+_FIRST = ("data", "conv", "activation", "norm", "pooling", "inner_product", "structure", "loss")
+_pending: list[str] | None = None  # modules not imported yet, in the order to import them
 
-    for mod in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{mod.name}")
-    _loaded = True
+
+def _next_module() -> bool:
+    """Import the next rule module; False when every one is imported."""
+    global _pending, _loaded
+    if _pending is None:
+        import pkgutil
+
+        names = [m.name for m in pkgutil.iter_modules(__path__)]
+        _pending = [n for n in _FIRST if n in names] + [n for n in names if n not in _FIRST]
+    if not _pending:
+        _loaded = True
+        return False
+    import importlib
+
+    importlib.import_module(f"{__name__}.{_pending.pop(0)}")
+    return True
+
+
+def _load_all() -> None:
+    while not _loaded and _next_module():
+        pass
 
 
 def rule_for(type_name: str) -> Rule | None:
-    _load_all()
-    return _RULES.get(type_name)
+    rule = _RULES.get(type_name)
+    while rule is None and not _loaded and _next_module():
+        rule = _RULES.get(type_name)
+    return rule
 
 
 def known_types() -> list[str]:
