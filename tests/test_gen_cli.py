@@ -150,6 +150,18 @@ def test_bad_solver_path_writes_neither_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("same", ["train_val.prototxt", "./train_val.prototxt", "link"])
+def test_solver_onto_the_net_is_refused(tmp_path: Path, same: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--solver naming the -o file (by name or through a symlink) would replace the net."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "link").symlink_to("train_val.prototxt")
+    line = one_line_error(run("gen", "mobilenet", "--phase", "train-val", "-o",
+                              "train_val.prototxt", "--solver", same))
+    assert "is the -o file too" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link"]
+
+
 # -- the detectors and the v2 layouts on the command line ------------------------------------
 
 def test_detector_cli_matches_python_api(tmp_path: Path) -> None:

@@ -209,7 +209,7 @@ def gen(ctx: click.Context, model: str | None, list_: bool, **kw: Any) -> None:
         _check_targets(text, chosen)
     solver_text = _solver_text(kw, spec, options) if kw["solver"] else None
     if solver_text is not None:
-        _check_writable(kw["solver"])
+        _check_writable(kw["solver"], kw["output"])
     from prototxt_tool.outputs import write_atomic, write_output
 
     write_output(kw["output"], text)
@@ -248,11 +248,16 @@ def _check_targets(text: str, chosen: tuple[str, ...]) -> None:
                              f"{blocking[0].message}{more}")
 
 
-def _check_writable(path: str) -> None:
+def _check_writable(path: str, net: str | None) -> None:
     """Refuse an impossible solver path before the net is written, so a failed run leaves
-    neither file."""
+    neither file; the net's own path is one (the solver would replace the net)."""
     from pathlib import Path
 
+    from prototxt_tool.outputs import same_file
+
+    if net not in (None, "-") and same_file(path, net):
+        raise UsageError(f"--solver {path}: is the -o file too; the solver would replace the "
+                         "net (give it a name of its own, e.g. solver.prototxt)")
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{path}: is a directory")
