@@ -468,12 +468,14 @@ class _Walk:
                 notes.append(f"input '{b.name}' is {'x'.join(map(str, b.shape))}: a 1x1 "  # type: ignore[arg-type]
                              "spatial size is usually a placeholder the runtime resizes; give "
                              f"the real one with --input-shape {b.name}=N,C,H,W")
-        consumed = {b.name for r in self.reports for b in r.bottoms}
+        consumed: set[str] | None = None  # blobs some layer reads (made when first needed)
         given = set(self.blob_shapes)
         for r in self.reports:
             # A Python layer modelled from its source (python_layers.KNOWN) has its setup()
             # shape until the forward pass resizes it: the figures after it use that shape.
             if r.data_dependent and r.bottoms and r.type == "Python":
+                if consumed is None:
+                    consumed = {b.name for r in self.reports for b in r.bottoms}
                 held = [b for b in r.tops if b.shape is not None and b.name in consumed
                         and b.name not in given]
                 if held:
@@ -483,8 +485,13 @@ class _Walk:
                                  f"the figures after it use its setup shape "
                                  f"({', '.join('x'.join(map(str, b.shape)) for b in held)}); "  # type: ignore[arg-type]
                                  f"give the real one with {flags}")
-            if not r.bottoms or any(b.shape is None for b in r.bottoms):
+            # (activations is None exactly when some top's shape is: a cheap first test)
+            if not r.bottoms or r.activations is not None:
                 continue
+            if any(b.shape is None for b in r.bottoms):
+                continue
+            if consumed is None:
+                consumed = {b.name for r in self.reports for b in r.bottoms}
             missing = [b.name for b in r.tops if b.shape is None and b.name in consumed]
             if missing:
                 flags = " ".join(f"--blob-shape {m}=D0,D1,..." for m in missing)
@@ -524,36 +531,42 @@ def peak_activations(reports: list[LayerReport]) -> tuple[int, str | None]:
     alive. This is what a deploy runtime that recycles memory needs; Caffe itself keeps every
     blob, which is the activations sum. Unknown shapes count 0 (see Totals.unknown).
     """
-    size: dict[int, int] = {}  # buffer id -> elements
+    # Buffers are numbered as they appear: per buffer, its elements, the layers that first
+    # and last touch it, and whether no layer has read its latest contents yet.
+    size: list[int] = []
+    first: list[int] = []
+    last: list[int] = []
+    unread: list[bool] = []
     current: dict[str, int] = {}  # blob name -> buffer it lives in now
-    last: dict[int, int] = {}  # buffer id -> last layer index that touches it
-    first: dict[int, int] = {}
-    unread: set[int] = set()  # buffers whose latest contents no layer has read yet
     for i, r in enumerate(reports):
-        for b in r.bottoms:
+        bottoms = r.bottoms
+        for b in bottoms:
             buf = current.get(b.name)
             if buf is not None:
                 last[buf] = i
-                unread.discard(buf)
-        bottoms = {b.name for b in r.bottoms}
+                unread[buf] = False
+        names = {b.name for b in bottoms} if bottoms else ()
         for b in r.tops:
-            buf = current.get(b.name) if b.name in bottoms else None
+            buf = current.get(b.name) if b.name in names else None
             if buf is None:
                 buf = len(size)
-                size[buf] = 0
-                first[buf] = i
+                size.append(0)
+                first.append(i)
+                last.append(i)
+                unread.append(True)
                 current[b.name] = buf
             if b.shape is not None:
-                size[buf] = max(size[buf], math.prod(b.shape))
+                n = math.prod(b.shape)
+                if n > size[buf]:
+                    size[buf] = n
             last[buf] = i
-            unread.add(buf)
+            unread[buf] = True
     end = len(reports) - 1
     delta = [0] * (len(reports) + 1)
-    for buf, n in size.items():
+    for buf, n in enumerate(size):
         # A buffer whose final contents no layer reads holds a net output: it stays.
-        stop = end if buf in unread else last[buf]
         delta[first[buf]] += n
-        delta[stop + 1] -= n
+        delta[(end if unread[buf] else last[buf]) + 1] -= n
     peak, at, alive = 0, None, 0
     for i in range(len(reports)):
         alive += delta[i]

@@ -259,7 +259,7 @@ def select_phase(parsed: UpgradedNet, phase: str = "TEST", level: int = 0,
         net.CopyFrom(up.net)
         del net.layer[:]
         net.layer.extend(up.net.layer[i] for i in kept)
-    trees = [origin_tree(parsed.tree, up.origins[i]) for i in kept]
+    trees = _layer_trees(parsed, kept)
     return LoadedNet(parsed.source, parsed.raw, parsed.tree, parsed.format, net, trees, phase,
                      list(up.notes), kept, _skipped_in_view(parsed, kept),
                      upgrade_warnings(parsed))
@@ -307,6 +307,17 @@ def _skipped_in_view(parsed: UpgradedNet, kept: list[int]) -> list[SkippedField]
                                 unknown.span.column, unknown.value, layer,
                                 known.fork if known else None, bool(known and known.neutral)))
     return out
+
+
+def _layer_trees(parsed: UpgradedNet, kept: list[int]) -> list[Any]:
+    """Where each kept layer is written; a current-format net's layers are the file's `layer`
+    blocks in order, taken in one piece (a 10,000-layer net is not looked up 10,000 times)."""
+    origins = parsed.upgraded.origins
+    if parsed.tree is not None and origins == list(zip(["layer"] * len(origins),
+                                                       range(len(origins)), strict=True)):
+        blocks = parsed.tree.nested_all("layer")
+        return [blocks[i] if i < len(blocks) else None for i in kept]
+    return [origin_tree(parsed.tree, origins[i]) for i in kept]
 
 
 def origin_tree(tree: Any, origin: tuple[str, int]) -> Any:

@@ -184,6 +184,10 @@ class ParseTree:
         kids = self._children().get(field, ())
         return kids[index] if 0 <= index < len(kids) else None
 
+    def nested_all(self, field: str) -> list[ParseTree]:
+        """Every message written for `field`, in order (nested(field, i) for each i)."""
+        return list(self._children().get(field, ()))
+
     def _values(self, field: str) -> list[_Record | ParseTree] | list[ParseTree]:
         entry = self._node[TABLE].get(field)
         if entry is not None and entry[4].message_type is not None:
