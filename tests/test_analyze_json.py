@@ -1,5 +1,6 @@
-"""report.to_json, which encodes the layers a few hundred at a time, writes exactly
-json.dumps(view_dict(...)): for the corpus, the fixtures and hostile names, in every view."""
+"""The JSON of every layer, written as text by analysis.layer_json, is exactly json.dumps of
+analysis.layer_dict (the definition), and report.to_json exactly json.dumps(view_dict(...)):
+for the corpus, the fixtures and hostile names, in every view."""
 
 from __future__ import annotations
 
@@ -50,6 +51,17 @@ def test_there_is_something_to_compare() -> None:
     assert any(r.separable for r in layers) and any("\x1b" in r.name for r in layers)
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS}: only the fixtures were compared")
+
+
+@pytest.mark.parametrize("flops", [False, True])
+def test_layer_json_is_json_dumps_of_layer_dict(flops: bool) -> None:
+    compared = 0
+    for a in ANALYSES:
+        for r in a.layers:
+            assert analysis.layer_json(r, flops) == json.dumps(analysis.layer_dict(r, flops)), \
+                (a.filename, r.name)
+            compared += 1
+    assert compared > 100
 
 
 def test_to_json_is_json_dumps_of_the_view() -> None:
