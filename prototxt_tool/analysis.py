@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from prototxt_tool import __version__
 from prototxt_tool.errors import InputShapeNeeded, ShapeError, UsageError
@@ -224,7 +224,6 @@ class _Walk:
         self.seen_params: set[str] = set()
         self.used: set[str] = set()
         self.total = Totals()
-        self.rules: dict[str, Any] = {}  # type -> rule, looked up once
         # Tolerant reading: one warning per skipped field; a layer whose figures may depend on
         # one it skipped is unknown (never guessed).
         self.blind: dict[int, str] = {}
@@ -264,7 +263,7 @@ class _Walk:
         made = self.made
         try:
             # A bottom is the very Blob its producer's report holds as a top (no copy).
-            report.bottoms = bottoms = [made[b] if b in made else self._bottom(b)
+            report.bottoms = bottoms = [made[b] if b in made else self._no_producer(b)
                                         for b in bottom_names]
             shapes = [b.shape for b in bottoms]
             cost = self._cost(layer, report, top_names, bottom_names, shapes, specs,
@@ -283,7 +282,7 @@ class _Walk:
         if auto:  # AppendTop without available_blobs: no later layer can take it as a bottom
             self.made.pop(AUTO_TOP, None)
 
-    def _bottom(self, name: str) -> Blob:
+    def _no_producer(self, name: str) -> NoReturn:
         raise ShapeError(f"bottom '{name}' is not produced by any earlier layer "
                          f"(phase {self.loaded.phase})")
 
@@ -295,7 +294,7 @@ class _Walk:
             overrides = {t: self.input_shapes[t] for t in top_names if t in self.input_shapes}
             self.used.update(overrides)
         type_name = report.type
-        rule = self.rules.get(type_name) or rule_for(type_name)
+        rule = rule_for(type_name)
         cost = None
         ambiguous = False
         if blind is not None:  # written with a field dwsep skipped: never guess
@@ -305,7 +304,6 @@ class _Walk:
         elif rule is None:
             self.warnings.append(_unknown_type(report.name, type_name))
         else:
-            self.rules[type_name] = rule
             try:
                 cost = rule(LayerContext(layer, shapes, overrides, len(top_names), self.fork,
                                          self.written_for))

@@ -7,7 +7,6 @@ the parent does no more than collect rows; with one job everything runs in-proce
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -84,18 +83,12 @@ def row_of(path: str, options: Options) -> NetRow:
                   not t.unknown, list(a.notes))
 
 
-def default_jobs() -> int:
-    from prototxt_tool.parallel import usable_cores
-
-    return usable_cores()
-
-
 def analyze_many(paths: Sequence[str], options: Options, jobs: int | None = None
                  ) -> list[NetRow]:
     """Rows in the order of `paths`; `jobs` processes (default: the usable cores)."""
     from prototxt_tool import parallel
 
-    jobs = min(jobs or default_jobs(), len(paths))
+    jobs = min(jobs or parallel.usable_cores(), len(paths))
     if jobs > 1:
         import importlib
 
@@ -106,11 +99,5 @@ def analyze_many(paths: Sequence[str], options: Options, jobs: int | None = None
                      "upgrade", "views"):
             importlib.import_module(f"prototxt_tool.{name}")
         shapes.known_types()  # every rule module, too
-    return list(parallel.ordered_map(lambda p: row_of(p, options), paths, jobs, cost=_size))
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
+    return list(parallel.ordered_map(lambda p: row_of(p, options), paths, jobs,
+                                    cost=parallel.file_size))

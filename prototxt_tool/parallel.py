@@ -42,6 +42,14 @@ def usable_cores() -> int:
     return max(os.cpu_count() or 1, 1)
 
 
+def file_size(path: str) -> int:
+    """A file's size as a task's cost (0 when it cannot be looked at: it fails fast)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], jobs: int,
                 cost: Callable[[T], int] | None = None) -> Iterator[R]:
     """fn(item) for every item, yielded in the order of `items`, computed by `jobs` processes.

@@ -200,16 +200,16 @@ def _refuse_solver(source: Source) -> None:
 
 
 def upgrade_parsed(source: Source, raw: Any, tree: Any,
-                   skipped: list[Any] | None = None, shared: bool = False) -> UpgradedNet:
+                   skipped: list[Any] | None = None, read_only: bool = False) -> UpgradedNet:
     """Caffe's UpgradeNetAsNeeded on a parsed net (NetError for a legacy net it refuses).
 
     Errors and warnings of the upgrade get the file and line:col of what they are about.
-    shared: see upgrade.upgrade_net (the upgraded net may be `raw` itself: change neither).
+    read_only: see upgrade.upgrade_net (the upgraded net may be `raw` itself).
     """
     from prototxt_tool import upgrade
 
     try:
-        upgraded = upgrade.upgrade_net(raw, shared=shared)
+        upgraded = upgrade.upgrade_net(raw, read_only=read_only)
     except UpgradeError as err:
         err.filename = source.filename
         err.line, err.column = _where(tree, err.where)
@@ -283,7 +283,7 @@ def load_net(source: Source, phase: str = "TEST", level: int = 0,
     """
     skipped: list[Any] | None = None if strict else []
     raw, tree = parse_net(source, skipped)
-    return select_phase(upgrade_parsed(source, raw, tree, skipped, shared=read_only), phase,
+    return select_phase(upgrade_parsed(source, raw, tree, skipped, read_only=read_only), phase,
                         level, stages)
 
 

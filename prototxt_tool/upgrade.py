@@ -55,13 +55,13 @@ def detect_format(net: Any) -> str:
     return "V2"
 
 
-def upgrade_net(net: Any, shared: bool = False) -> Upgraded:
+def upgrade_net(net: Any, read_only: bool = False) -> Upgraded:
     """Return the net as Caffe sees it after UpgradeNetAsNeeded; `net` itself is not changed.
 
-    The result is a new message, unless `shared` is given: then a net that needs no upgrade
-    step (any current-format net without legacy inputs or old BatchNorm specs) comes back as
-    `net` itself. Read-only callers (analyze, draw, diff) ask for that: copying a large net
-    costs as much as a tenth of analysing it, in time and in memory.
+    The result is a new message, unless `read_only` says the caller changes neither message:
+    then a net that needs no upgrade step (a current-format net without legacy inputs or old
+    BatchNorm specs) comes back as `net` itself. Copying a large net costs as much as a tenth
+    of analysing it, in time and in memory, so analyze, draw and diff ask for that.
     """
     if len(net.layers) > 0 and len(net.layer) > 0:
         _refuse_mixed(net)
@@ -71,7 +71,7 @@ def upgrade_net(net: Any, shared: bool = False) -> Upgraded:
     if detect_format(net) == "V0":
         work, sources = _upgrade_v0_net(net, notes)
     else:
-        work = net if shared else _copy_net(net)
+        work = net if read_only else _copy_net(net)
     if _needs_data_upgrade(work):
         work = _own(work, net)
         _upgrade_data_transformation(work, notes)
@@ -101,7 +101,7 @@ def _copy_net(net: Any) -> Any:
 
 
 def _own(work: Any, net: Any) -> Any:
-    """`work`, or a copy of it when it is still the caller's `net` (see upgrade_net(shared))."""
+    """`work`, or a copy of it when it is still the caller's `net` (see upgrade_net(read_only))."""
     return _copy_net(net) if work is net else work
 
 

@@ -93,7 +93,8 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
     from prototxt_tool.commands.options import parse_shape_flags
     from prototxt_tool.lint import LintOptions, all_rules, collect_files, fail_level, fails
     from prototxt_tool.lint.config import split_codes
-    from prototxt_tool.lint.runner import default_jobs, plan, run_jobs
+    from prototxt_tool.lint.runner import plan, run_jobs
+    from prototxt_tool.parallel import usable_cores
     if list_rules:
         for r in all_rules():  # one line each, cut to fit a 100-column terminal
             mark = "fix" if r.fix is not None else "   "
@@ -123,7 +124,7 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
         diagnostic("error", line)
     report = Report(fmt, show_source, statistics, quiet, output_file, mode)
     progress = Progress(len(work), enabled=not quiet and _is_tty(sys.stderr))
-    for done in run_jobs(work, options, jobs or default_jobs(), mode):
+    for done in run_jobs(work, options, jobs or usable_cores(), mode):
         progress.clear()
         if done.problem is not None:
             problems.append(done.problem)

@@ -8,7 +8,6 @@ the parent) and returns plain data: findings, the source lines they point at, an
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import astuple, dataclass, field
@@ -40,13 +39,6 @@ class FileResult:
     problem: str | None = None  # why the file could not be read (exit status 2)
     lines: dict[int, str] = field(default_factory=dict)  # source lines findings point at
     fix: Any = None  # fix.FixResult when --fix or --diff asked for one
-
-
-def default_jobs() -> int:
-    """All the cores this process may run on."""
-    from prototxt_tool.parallel import usable_cores
-
-    return usable_cores()
 
 
 def plan(files: Sequence[str], select: Sequence[str] = (), extend_select: Sequence[str] = (),
@@ -145,12 +137,9 @@ def run_jobs(jobs: Sequence[Job], options: LintOptions | None = None, workers: i
 
 
 def _size(job: Job) -> int:
-    if job.text is not None:
-        return len(job.text)
-    try:
-        return os.stat(job.path).st_size
-    except OSError:
-        return 0
+    from prototxt_tool.parallel import file_size
+
+    return len(job.text) if job.text is not None else file_size(job.path)
 
 
 def _warm_up() -> None:
