@@ -55,7 +55,15 @@ class Separable:
 
     macs: int
     params: int
-    ratio: Fraction
+    conv_macs: int  # the standard convolution's own MACs, what `ratio` divides by
+
+    @property
+    def ratio(self) -> Fraction:
+        """macs / conv_macs, exactly. Made when asked for: fractions imports decimal, a cost
+        at every start of a run (`analyze` of many nets never asks)."""
+        from fractions import Fraction
+
+        return Fraction(self.macs, self.conv_macs)
 
 
 @dataclass(slots=True)
@@ -764,9 +772,7 @@ def separable_cost(report: LayerReport) -> Separable | None:
     bias = n if len(report.param_shapes) > 1 else 0
     macs = positions * m * kernel + positions * m * n
     params = m * kernel + m * n + bias
-    from fractions import Fraction  # here: fractions imports decimal, a cost at every start
-
-    return Separable(macs, params, Fraction(macs, report.macs))
+    return Separable(macs, params, report.macs)
 
 
 def _unknown_type(name: str, type_name: str) -> str:
