@@ -65,6 +65,13 @@ class Separable:
 
         return Fraction(self.macs, self.conv_macs)
 
+    def ratio_text(self) -> str:
+        """str(self.ratio) without making the Fraction: JSON writes one per conv, and a
+        Fraction costs more than the rest of the conv's JSON."""
+        g = math.gcd(self.macs, self.conv_macs)
+        n, d = self.macs // g, self.conv_macs // g
+        return str(n) if d == 1 else f"{n}/{d}"
+
 
 @dataclass(slots=True)
 class LayerReport:
@@ -708,8 +715,9 @@ def _jtop(b: Blob) -> str:
 
 
 def _jseparable(sep: Separable) -> str:
-    return (f'{{"macs": {sep.macs}, "params": {sep.params}, "ratio": {float(sep.ratio)!r}, '
-            f'"ratio_exact": {_jstr(str(sep.ratio))}}}')
+    # float(Fraction(a, b)) is a / b, correctly rounded either way.
+    return (f'{{"macs": {sep.macs}, "params": {sep.params}, '
+            f'"ratio": {sep.macs / sep.conv_macs!r}, "ratio_exact": "{sep.ratio_text()}"}}')
 
 
 def incomplete(a: Analysis) -> list[str]:
@@ -766,7 +774,7 @@ def separable_cost(report: LayerReport) -> Separable | None:
     weight = report.param_shapes[0]  # [N, M, kh, kw...]
     n, m, kernel = weight[0], weight[1], math.prod(weight[2:])
     out = report.tops[0].shape
-    if out is None or kernel <= 1:
+    if out is None or kernel <= 1 or not report.macs:  # no work (an empty batch): no ratio
         return None
     positions = math.prod(out) // n  # batch x spatial output positions
     bias = n if len(report.param_shapes) > 1 else 0
