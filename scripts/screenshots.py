@@ -60,7 +60,10 @@ def main() -> int:
             print(f"screenshots: {net} not found (set DWSEP_CORPUS)", file=sys.stderr)
             return 2
         page, png = args.out / f"{name}.html", args.out / f"{name}.png"
-        subprocess.run([*dwsep(), "report", str(net), "-o", str(page)], check=True)
+        # From the net's folder, by its bare name: the report's header shows the path as given,
+        # and a picture in the docs should not show where this machine keeps the corpus.
+        subprocess.run([*dwsep(), "report", net.name, "-o", str(page.resolve())], check=True,
+                       cwd=net.parent)
         screenshot(chromium, page, png)
         print(f"{png}  ({page.stat().st_size / 1024:.0f} KiB report)")
         if args.docs and name == "mobilenet":
