@@ -53,31 +53,36 @@ def _source(path_or_text: PathOrText) -> Source:
 
 
 def load(path_or_text: PathOrText, *, phase: str = "TEST", level: int = 0,
-         stages: Sequence[str] = ()) -> LoadedNet:
+         stages: Sequence[str] = (), strict: bool = False) -> LoadedNet:
     """Parse, upgrade (V0/V1 -> current) and filter by NetState, as Caffe's Net::Init does.
 
+    Read as the commands read by default: a field dwsep's schema lacks (a fork's) is skipped
+    and listed in `LoadedNet.skipped`; `strict=True` (the commands' --strict) refuses it.
     Raises errors.ParseError (with line and column) for text Caffe could not read.
     """
     from prototxt_tool.pipeline import load_net
 
-    return load_net(_source(path_or_text), phase=phase.upper(), level=level, stages=stages)
+    return load_net(_source(path_or_text), phase=phase.upper(), level=level, stages=stages,
+                    strict=strict)
 
 
 def analyze(path_or_text: PathOrText, *, phase: str = "TEST", level: int = 0,
             stages: Sequence[str] = (), input_shapes: Mapping[str, Dims] | None = None,
             blob_shapes: Mapping[str, Dims] | None = None,
-            batch: int | None = None, fork: str | None = None) -> Analysis:
+            batch: int | None = None, fork: str | None = None,
+            strict: bool = False) -> Analysis:
     """Shapes, MACs, params and memory of every layer, exactly as `dwsep analyze` reports them.
 
     `input_shapes` / `blob_shapes` / `batch` are the command's --input-shape / --blob-shape /
     --batch (-1 in a dimension keeps the net's own value), `fork` its --fork (the fork whose
-    meaning a type several forks define has: forks.SHARED_TYPES). The result is plain
-    dataclasses;
-    `Analysis.to_dict()` is the JSON document of `dwsep analyze --format json`.
+    meaning a type several forks define has: forks.SHARED_TYPES) and `strict` its --strict
+    (a field the schema lacks is an error, not a skipped field with a warning in
+    `Analysis.warnings`). The result is plain dataclasses; `Analysis.to_dict()` is the JSON
+    document of `dwsep analyze --format json`.
     """
     from prototxt_tool import analysis
 
-    loaded = load(path_or_text, phase=phase, level=level, stages=stages)
+    loaded = load(path_or_text, phase=phase, level=level, stages=stages, strict=strict)
     return analysis.analyze(loaded, _shapes(input_shapes), _shapes(blob_shapes), batch=batch,
                             fork=fork)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -45,5 +46,27 @@ def test_errors_are_dwsep_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such file"):
         prototxt_tool.analyze(str(tmp_path / "missing.prototxt"))
     with pytest.raises(ParseError) as err:
-        prototxt_tool.load('name: "x"\nlayer { name: "a" type: "ReLU" bogus: 1 }\n')
+        prototxt_tool.load('name: "x"\nlayer { name: "a" type: "ReLU" bogus: 1 }\n', strict=True)
     assert err.value.line == 2
+    with pytest.raises(ParseError):
+        prototxt_tool.load('name: "x"\nlayer { name: "a" type: "ReLU" ', strict=False)
+
+
+def test_reads_as_the_command_does_unless_strict(tmp_path: Path) -> None:
+    """Like `dwsep analyze`: a field the schema lacks is skipped with a warning, and the layer
+    whose figures it may change is unknown; strict=True (--strict) refuses it."""
+    path = tmp_path / "fork.prototxt"
+    path.write_text('name: "x"\ninput: "data"\ninput_shape { dim: 1 dim: 3 dim: 4 dim: 4 }\n'
+                    'layer { name: "a" type: "ReLU" bottom: "data" top: "a" '
+                    'relu_param { negative_slop: 0.1 } }\n')
+    loaded = prototxt_tool.load(path)
+    assert [s.path for s in loaded.skipped] == ["layer[0].relu_param.negative_slop"]
+    a = prototxt_tool.analyze(path)
+    assert a.total.unknown == ["a"] and a.layers[1].ops is None
+    assert any("negative_slop" in w for w in a.warnings)
+    command = subprocess.run([sys.executable, "-m", "prototxt_tool", "analyze", str(path),
+                              "--format", "json"], capture_output=True, text=True, check=True)
+    printed, mine = json.loads(command.stdout), a.to_dict()
+    assert {k: printed[k] for k in mine} == mine  # the command adds its view's sections
+    with pytest.raises(ParseError, match="negative_slop"):
+        prototxt_tool.analyze(path, strict=True)
