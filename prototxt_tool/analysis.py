@@ -248,6 +248,7 @@ class _Walk:
             if skip.layer is not None and not skip.neutral:
                 self.blind.setdefault(skip.layer, skip.path.partition(".")[2])
         self.from_weights: list[str] = []  # layers whose param shapes only their blobs tell
+        self.setup_sized: set[int] = set()  # reports whose tops are setup shapes (setup_tops)
         # Whether any layer may hold blobs: text format names the field, so a text without
         # the word has none, and no layer's `blobs` need be read (a binary net: look).
         self.has_blobs = loaded.tree is None or "blobs" in loaded.source.text
@@ -374,6 +375,8 @@ class _Walk:
                 counts: list[int | None], top_names: list[str], bottom_names: list[str]) -> None:
         report.kind = cost.kind
         report.data_dependent = cost.data_dependent
+        if cost.setup_tops:
+            self.setup_sized.add(len(self.reports) - 1)  # this report, the last one
         report.macs, report.ops = cost.macs, cost.ops
         if cost.params is None:
             report.param_shapes = report.params = report.learnable = None
@@ -484,10 +487,10 @@ class _Walk:
                              f"the real one with --input-shape {b.name}=N,C,H,W")
         consumed: set[str] | None = None  # blobs some layer reads (made when first needed)
         given = set(self.blob_shapes)
-        for r in self.reports:
-            # A Python layer modelled from its source (python_layers.KNOWN) has its setup()
-            # shape until the forward pass resizes it: the figures after it use that shape.
-            if r.data_dependent and r.bottoms and r.type == "Python":
+        for i, r in enumerate(self.reports):
+            # A layer whose rule gave its setup shapes (LayerCost.setup_tops) until the
+            # forward pass resizes them: the figures after it use those shapes.
+            if i in self.setup_sized:
                 if consumed is None:
                     consumed = {b.name for r in self.reports for b in r.bottoms}
                 held = [b for b in r.tops if b.shape is not None and b.name in consumed

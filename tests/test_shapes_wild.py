@@ -128,7 +128,7 @@ def test_py_faster_rcnn_proposal() -> None:
     text = PY.format('top: "rois" top: "scores"', "rpn.proposal_layer", "ProposalLayer",
                      "'feat_stride': 16")
     cost = run(text, (1, 18, 14, 14), (1, 36, 14, 14), (1, 3))
-    assert cost.tops == [(1, 5), (1, 1, 1, 1)] and cost.data_dependent
+    assert cost.tops == [(1, 5), (1, 1, 1, 1)] and cost.data_dependent and cost.setup_tops
     assert cost.params == [] and cost.macs == 0
     one = run(text.replace(' top: "scores"', ""), (1, 18, 14, 14), (1, 36, 14, 14), (1, 3))
     assert one.tops == [(1, 5)]
@@ -138,7 +138,8 @@ def test_py_faster_rcnn_proposal() -> None:
 def test_ctpn_text_proposal() -> None:
     text = PY.format('top: "rois" top: "scores"', "layers.text_proposal_layer",
                      "ProposalLayer", "'feat_stride': 16")
-    assert run(text, (1, 20, 10, 10), (1, 40, 10, 10), (1, 3)).tops == [(1, 4), (1, 1, 1, 1)]
+    cost = run(text, (1, 20, 10, 10), (1, 40, 10, 10), (1, 3))
+    assert cost.tops == [(1, 4), (1, 1, 1, 1)] and cost.setup_tops  # resized by forward()
 
 
 def test_detectnet_cluster() -> None:
@@ -146,6 +147,7 @@ def test_detectnet_cluster() -> None:
                      "1248, 384, 16, 0.6, 3, 0.02, 22, 1")
     cost = run(text, (2, 1, 24, 78), (2, 4, 24, 78))
     assert cost.tops == [(2, 50, 5)] and cost.data_dependent and cost.ops is None
+    assert not cost.setup_tops  # reshape() gives the real top: max_boxes rows, padded
     two = PY.format('top: "a" top: "b"', "caffe.layers.detectnet.clustering",
                     "ClusterDetections", "1248,384,16,0.6,3,0.02,22,2,10")
     assert run(two, (1, 2, 24, 78), (1, 4, 24, 78)).tops == [(1, 10, 5)] * 2

@@ -38,6 +38,9 @@ class LayerCost:
         flowing through it, which no static analysis and not even Caffe's net init can
         know: boxes kept by NMS, the size of each region of interest. Its params and MACs
         are still exact; its ops are None.
+    setup_tops: the tops given are the shapes the layer's setup gives them, which its forward
+        pass resizes at run time (py-faster-rcnn's proposal layer: rois 1x5 until NMS has
+        run); the figures of the layers after it use them, and analyze says so in a note.
     """
 
     tops: list[Shape | None]
@@ -50,6 +53,7 @@ class LayerCost:
     # Further running-statistics blobs by index, where a fork interleaves them with learned
     # ones (DenseBlock with use_BC); `stats` still counts the trailing ones.
     stats_at: tuple[int, ...] = ()
+    setup_tops: bool = False
 
 
 @dataclass(slots=True)

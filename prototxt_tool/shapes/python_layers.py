@@ -26,7 +26,8 @@ def rpn_proposal(ctx: LayerContext) -> LayerCost:
     """
     blob_counts(ctx, bottoms=(3, 3), tops=(1, 2))
     tops: list[Shape | None] = [(1, 5), (1, 1, 1, 1)][:len(ctx.layer.top)]
-    return LayerCost(tops=tops, ops=None, kind="detection", data_dependent=True)
+    return LayerCost(tops=tops, ops=None, kind="detection", data_dependent=True,
+                     setup_tops=True)
 
 
 def ctpn_text_proposal(ctx: LayerContext) -> LayerCost:
@@ -35,7 +36,7 @@ def ctpn_text_proposal(ctx: LayerContext) -> LayerCost:
     proposals found (data-dependent); reshape() does nothing."""
     blob_counts(ctx, bottoms=(1, None), tops=(2, 2))
     return LayerCost(tops=[(1, 4), (1, 1, 1, 1)], ops=None, kind="detection",
-                     data_dependent=True)
+                     data_dependent=True, setup_tops=True)
 
 
 def detectnet_cluster(ctx: LayerContext) -> LayerCost:
