@@ -100,6 +100,8 @@ def blocks(a: Analysis) -> list[tuple[str, list[int]]]:
     Concat, the convolution); its first and last layers are in the Group.
     """
     n = len(a.layers)
+    if not n:  # a net without layers has no units (and no segment to start with)
+        return []
     current: dict[str, int] = {}  # blob name -> producing step (its version)
     last_read: dict[int, int] = {}
     for i, r in enumerate(a.layers):

@@ -299,3 +299,16 @@ def test_views_keep_every_golden_figure(expected_file: Path) -> None:
     doc = report.view_dict(a, report.View(top=5, sort="params"))
     full = {x["name"]: x for x in a.to_dict()["layers"]}
     assert all(full[x["name"]] == x for x in doc["layers"])
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+@pytest.mark.parametrize("view", [["--group-by", "block"], ["--group-by", "kind"],
+                                  ["--group-by", "prefix"], ["--summary"], ["--top", "3"]])
+def test_every_view_of_a_net_without_layers(tmp_path: Path, fmt: str, view: list[str]) -> None:
+    """A file with no layer (a non-Caffe text protobuf reads so) is an empty report, not a
+    traceback: no unit, no group, no row."""
+    code, out, err = run(tmp_path, 'name: "empty"\n', "--format", fmt, *view)
+    assert code == 0, err
+    if fmt == "json":
+        got = json.loads(out)
+        assert got.get("layers", []) == [] and got.get("groups", []) == []
