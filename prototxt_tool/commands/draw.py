@@ -126,7 +126,8 @@ strict Content-Security-Policy. It holds the graph (drag to pan, wheel to zoom, 
 layer's shapes and costs, click to find its row), the per-layer table (click a heading to
 sort, type to filter, click a row to find its node), the totals, the breakdown by kind, the
 heaviest layers and the depthwise-separable what-if of each standard convolution. With two
-nets, both are shown side by side with what changed.""")
+nets, both are shown side by side with what changed; the net options (--input-shape, --batch,
+--phase, ...) apply to both, so that they are compared on the same input.""")
 @click.argument("files", metavar="FILE [FILE2]", nargs=-1, required=True)
 @net_options
 @strict_option
