@@ -243,6 +243,19 @@ def test_report_two_nets_side_by_side(tmp_path: Path) -> None:
                           .group(1))["views"]) == 2
 
 
+def test_report_two_nets_share_the_net_options(tmp_path: Path) -> None:
+    """--input-shape (like --batch, --phase) applies to both nets: compared on one input."""
+    out = tmp_path / "cmp.html"
+    code, _, err = run("report", str(DRAW / "v1.prototxt"), str(DRAW / "v1.prototxt"),
+                       "--input-shape", "data=1,3,32,32", "-o", str(out))
+    assert code == 0, err
+    data = json.loads(re.search(r'id="dwsep-data">(.*?)</script>', out.read_text(), re.S)
+                      .group(1))
+    assert [v["layers"][0]["out"] for v in data["views"]] == ["1x3x32x32"] * 2
+    # conv1, kernel 3 stride 2 on 32x32: (32 - 3) // 2 + 1 = 15 in both
+    assert [v["layers"][1]["out"] for v in data["views"]] == ["1x4x15x15"] * 2
+
+
 def test_separate_report_html(tmp_path: Path) -> None:
     out, net = tmp_path / "ba.html", tmp_path / "dw.prototxt"
     code, _, err = run("separate", str(DRAW / "branches.prototxt"), "-o", str(net),
