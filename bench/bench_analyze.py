@@ -10,8 +10,9 @@
    a Caffe build is on this machine: their figures are inputs (flags), defaulting to the
    issue's measurements. Targets: chain <= 0.5x Netscope and <= 8x the C++ parse, ResNet-152
    <= 0.5x Netscope.
-2. in-process: parse + analyze + JSON of each file, best of N, against Netscope's own per-file
-   in-process figures (12 / 27 / 350 ms, flags too).
+2. in-process: parse + analyze + JSON of each file as the command does them (tolerant reading,
+   no copy of a current-format net, the console script's GC threshold), best of N, against
+   Netscope's own per-file in-process figures (12 / 27 / 350 ms, flags too).
 3. many nets: `dwsep analyze CORPUS -j 1` vs `-j 2` over the 34 corpus nets (a few of which
    need shapes only a user can give: they fail fast, as they would for a user), alternating,
    median of N; target -j 2 <= 0.65x -j 1. Printed beside it: the start-up alone (a run on one
@@ -94,12 +95,14 @@ def bench_commands(files: dict[str, Path], runs: int, args: argparse.Namespace) 
 
 
 def bench_in_process(files: dict[str, Path], runs: int, args: argparse.Namespace) -> None:
-    from prototxt_tool import analysis, pipeline, report
+    from prototxt_tool import analysis, cli, pipeline, report
+
+    cli._tune_gc()  # the console script's garbage-collector setting, as the command runs
 
     figures = {"mobilenet_v1": args.netscope_mobilenet_inproc_ms,
                "resnet152": args.netscope_resnet_inproc_ms,
                "chain_10001": args.netscope_chain_inproc_ms}
-    print(f"\nin-process: parse + analyze + JSON (best of {runs})")
+    print(f"\nin-process: parse + analyze + JSON as the command does them (best of {runs})")
     print(f"{'file':<14}{'dwsep':>9}{'Netscope':>10}{'ratio':>8}")
     for label, path in files.items():
         source = pipeline.read_source(str(path))
