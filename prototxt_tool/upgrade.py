@@ -137,11 +137,6 @@ def _assign(msg: Message, name: str, value: Any) -> None:
         setattr(msg, name, value)
 
 
-def _copy(dst: Message, src: Message) -> Message:
-    dst.CopyFrom(src)
-    return dst
-
-
 def _same_message_field(fd: FieldDescriptor, target: FieldDescriptor | None) -> bool:
     return (fd.message_type is not None and target is not None
             and target.message_type is fd.message_type)
