@@ -533,8 +533,9 @@ def _upgrade_input(work: Any, net: Any, notes: list[str],
         head = caffe_pb2.NetParameter()
         head.layer.append(layer)
         how = "input_shape" if len(work.input_shape) > 0 else "input_dim"
-        work = caffe_pb2.NetParameter.FromString(head.SerializeToString()
-                                                 + work.SerializeToString())
+        # (Partial: a missing required field is the caller's to report, never an exception.)
+        work = caffe_pb2.NetParameter.FromString(head.SerializePartialToString()
+                                                 + work.SerializePartialToString())
         notes.append(f"net-level input/{how} turned into Input layer 'input' with top(s) "
                      + ", ".join(f"'{n}'" for n in names))
     else:

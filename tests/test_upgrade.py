@@ -336,6 +336,23 @@ def test_v2_input_shape_becomes_first_input_layer():
     assert len(up.net.input) == 0 and len(up.net.input_shape) == 0
 
 
+@pytest.mark.parametrize("read_only", [False, True])
+def test_input_layer_goes_first_and_the_callers_net_is_untouched(read_only: bool) -> None:
+    """The Input layer is put first by re-reading serialized bytes: every layer keeps its
+    fields and order, the caller's net keeps its own inputs, and a required field the net
+    lacks (Clip without min, which lint reports as P009) is no exception here."""
+    src = parse('name: "n" input: "data" input_dim: 1 input_dim: 3 input_dim: 4 input_dim: 4 '
+                'layer { name: "a" type: "Clip" bottom: "data" top: "a" clip_param { max: 6 } }'
+                'layer { name: "b" type: "ReLU" bottom: "a" top: "a" '
+                '  relu_param { negative_slope: 0.25 } include { phase: TEST } }')
+    before = src.SerializePartialToString()
+    up = upgrade_net(src, read_only=read_only)
+    assert [layer.name for layer in up.net.layer] == ["input", "a", "b"]
+    assert up.net.name == "n" and len(up.net.input) == 0 and len(up.net.input_dim) == 0
+    assert up.net.layer[1] == src.layer[0] and up.net.layer[2] == src.layer[1]
+    assert src.SerializePartialToString() == before and up.net is not src
+
+
 def test_two_inputs_with_input_dim_are_split_in_fours():
     up = upgrade_net(parse('input: "a" input: "b" ' + " ".join(
         f"input_dim: {d}" for d in (1, 2, 3, 4, 5, 6, 7, 8))))
