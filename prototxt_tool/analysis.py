@@ -27,6 +27,7 @@ from prototxt_tool.shapes import (
 )
 from prototxt_tool.shapes._util import blob_is_legacy, blob_proto_shape, fmt, shape_equals
 from prototxt_tool.shapes.loss import AUTO_TOP, AUTO_TOP_TYPES
+from prototxt_tool.textformat import lines_of
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -252,6 +253,7 @@ class _Walk:
         # Whether any layer may hold blobs: text format names the field, so a text without
         # the word has none, and no layer's `blobs` need be read (a binary net: look).
         self.has_blobs = loaded.tree is None or "blobs" in loaded.source.text
+        self.lines = lines_of(loaded.layer_trees)  # each layer's line, in one pass
         # The forks whose fields the file uses: it was written for their Caffe (this tells a
         # type several forks define, see shapes/_forks.py).
         self.written_for = frozenset(s.fork for s in loaded.skipped if s.fork)
@@ -262,7 +264,6 @@ class _Walk:
     # Python), computes each top's element count once and keeps to plain loops: generator
     # expressions and context managers cost more than the arithmetic they wrap.
     def layer(self, index: int, layer: Any) -> None:
-        tree = self.loaded.layer_trees[index]
         top_names = list(layer.top)
         type_name = layer.type
         auto = not top_names and type_name in AUTO_TOP_TYPES
@@ -274,7 +275,7 @@ class _Walk:
         bottom_names = list(layer.bottom)
         specs = layer.param  # the ParamSpecs, read once
         report = LayerReport(layer.name, type_name, "other", [], [], [], 0, 0, 0, None, None,
-                             None, line=tree.line if tree is not None else 0)
+                             None, line=self.lines[index])
         self.reports.append(report)
         made = self.made
         try:

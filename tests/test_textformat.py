@@ -474,3 +474,17 @@ def test_line_index_answers_the_same_forwards_and_backwards() -> None:
         for offset in offsets:
             row = bisect.bisect_right(starts, offset) - 1
             assert index.locate(offset) == (row + 1, offset - starts[row] + 1)
+
+
+def test_lines_of_is_each_trees_line_in_any_order() -> None:
+    """The analyzer's one-pass line numbers equal ParseTree.line, for layers in file order,
+    out of order (a reordered view falls back to one lookup each) and missing trees."""
+    from prototxt_tool.textformat import lines_of
+
+    text = ('name: "n"\n\nlayer {\n  name: "a"\n}\nlayer { name: "b" }\n\n\n'
+            'layer {\n name: "c" }\n')
+    tree = parse(text, caffe_pb2.NetParameter())
+    trees = tree.nested_all("layer")
+    assert lines_of(trees) == [t.line for t in trees] == [3, 6, 9]
+    assert lines_of([trees[2], None, trees[0]]) == [9, 0, 3]
+    assert lines_of([None]) == [0] and lines_of([]) == []
