@@ -414,11 +414,14 @@ class _Walk:
 
     def _params(self, report: LayerReport, specs: Any, cost: LayerCost) -> None:
         """Sizes of the layer's blobs; a blob named in a ParamSpec is counted once net-wide."""
-        params = cost.params or []
-        report.param_shapes = [tuple(s) for s in params]
-        sizes = [math.prod(s) for s in params]
-        report.params = sum(sizes)
-        report.learnable = sum(sizes[:len(sizes) - cost.stats])
+        shapes: list[Shape] = []
+        sizes: list[int] = []
+        for s in cost.params or ():  # one loop: two comprehensions cost twice as much here
+            shapes.append(tuple(s))
+            sizes.append(math.prod(s))
+        report.param_shapes = shapes
+        report.params = total = sum(sizes)
+        report.learnable = sum(sizes[:len(sizes) - cost.stats]) if cost.stats else total
         if cost.stats_at:
             report.learnable -= sum(sizes[i] for i in cost.stats_at)
         if not specs:
