@@ -168,18 +168,18 @@ def analyze(loaded: LoadedNet, input_shapes: Mapping[str, Shape] | None = None,
         raise
     except ShapeError as err:
         failure = f"layer '{err.layer}': {err.message}" if err.layer else err.message
-        fitted = _fit_fork(args, failure) if _may_fit(fork) else None
+        fitted = _fit_fork(args, failure, fork) if _may_fit(fork) else None
         if fitted is None:
             raise
         return fitted.result()
     if walk.failed and _may_fit(fork):
-        walk = _fit_fork(args, walk.failed) or walk
+        walk = _fit_fork(args, walk.failed, fork) or walk
     return walk.result()
 
 
 def _walk(loaded: LoadedNet, input_shapes: dict[str, Shape], blob_shapes: dict[str, Shape],
-          batch: int | None, errors: str, fork: str | None) -> _Walk:
-    walk = _Walk(loaded, input_shapes, blob_shapes, batch, errors, fork)
+          batch: int | None, errors: str, fork: str | None, fitted: str | None = None) -> _Walk:
+    walk = _Walk(loaded, input_shapes, blob_shapes, batch, errors, fork, fitted)
     for i, layer in enumerate(loaded.net.layer):
         walk.layer(i, layer)
     walk.check_overrides_used()
@@ -195,12 +195,13 @@ def _may_fit(fork: str | None) -> bool:
     return fork is None or fork not in fitted
 
 
-def _fit_fork(args: tuple[Any, ...], failure: str) -> _Walk | None:
+def _fit_fork(args: tuple[Any, ...], failure: str, chosen: str | None) -> _Walk | None:
     """BVLC's (or SSD's) reading of the net fails: read it as the one fork whose Caffe loads
     it, if exactly one of the forks that redefine a layer type it uses does. These forks
     change a type's meaning without a field of their own (MhLiao/TextBoxes' and
     sfzhang15/FaceBoxes' PriorBox, ChenYingpeng/caffe-yolov3's Pooling), so only the net can
-    tell, and a net BVLC's reading loads is never read otherwise."""
+    tell, and a net BVLC's reading loads is never read otherwise. `chosen` (--fork) still
+    decides the other types it names (happynear's Normalize in a TextBoxes net)."""
     from prototxt_tool.forks import FORKS
     from prototxt_tool.shapes.detection import prior_box_forks
     from prototxt_tool.shapes.pooling import darknet_pooling_forks
@@ -209,7 +210,7 @@ def _fit_fork(args: tuple[Any, ...], failure: str) -> _Walk | None:
     fitting = []
     for fork, what in prior_box_forks(layers) + darknet_pooling_forks(layers):
         try:
-            walk = _walk(*args, fork)
+            walk = _walk(*args, chosen, fork)
         except ShapeError:
             continue
         if not walk.failed:
@@ -225,9 +226,10 @@ def _fit_fork(args: tuple[Any, ...], failure: str) -> _Walk | None:
 class _Walk:
     def __init__(self, loaded: LoadedNet, input_shapes: dict[str, Shape],
                  blob_shapes: dict[str, Shape], batch: int | None, errors: str,
-                 fork: str | None = None):
+                 fork: str | None = None, fitted: str | None = None):
         self.loaded = loaded
         self.fork = fork
+        self.fitted = fitted  # the fork _fit_fork tries (LayerContext.fitted)
         self.failed = ""  # collect mode: the first error a layer's rule raised
         self.input_shapes = input_shapes
         self.blob_shapes = blob_shapes
@@ -323,7 +325,7 @@ class _Walk:
         else:
             try:
                 cost = rule(LayerContext(layer, shapes, overrides, len(top_names), self.fork,
-                                         self.written_for))
+                                         self.written_for, self.fitted))
             except AmbiguousType as err:  # e.g. a bare Normalize: SSD's or happynear's?
                 self.warnings.append(f"layer '{report.name}': {err}")
                 report.ambiguous = str(err)

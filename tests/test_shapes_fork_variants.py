@@ -221,6 +221,22 @@ def test_a_chosen_fork_is_not_second_guessed() -> None:
         analysis.analyze(load("textboxes_priors.prototxt"), fork="faceboxes")
 
 
+def test_fitting_keeps_the_fork_chosen_for_other_types() -> None:
+    """--fork happynear decides a bare Normalize; the net's PriorBox still makes it a TextBoxes
+    net. Fitting once replaced the chosen fork, and the Normalize fell back to unknown."""
+    norm = 'layer { name: "norm" type: "Normalize" bottom: "feat" top: "norm" }\n'
+    text = (FIXTURES / "textboxes_priors.prototxt").read_text(encoding="utf-8") + norm
+    loaded = pipeline.load_net(pipeline.Source("textboxes_norm.prototxt", text))
+    result = analysis.analyze(loaded, fork="happynear")
+    layer = next(r for r in result.layers if r.name == "norm")
+    assert layer.ambiguous is None and layer.kind == "normalization"
+    assert layer.params == 0  # happynear's Normalize has no blob (SSD's has its scale)
+    priors = next(r for r in result.layers if r.type == "PriorBox")
+    assert priors.tops[0].shape == (1, 2, 2 * 2 * 4 * 4)  # TextBoxes: 4 per cell
+    assert any("MhLiao/TextBoxes" in w for w in result.warnings)
+    assert not any("Normalize" in w for w in result.warnings)
+
+
 # --- darknet's pooling (ChenYingpeng/caffe-yolov3) ----------------------------------------------
 
 

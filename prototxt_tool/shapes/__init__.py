@@ -71,6 +71,9 @@ class LayerContext:
     # The forks that define fields tolerant reading skipped in the file: it was written for
     # one of them (this decides a type several forks define, before `fork`).
     written_for: frozenset[str] = frozenset()
+    # The fork analysis fitted the net to (analysis._fit_fork) for the types only the net as
+    # a whole tells apart (PriorBox, Pooling, DetectionOutput); `fork` still decides the rest.
+    fitted: str | None = None
 
     @property
     def tops(self) -> int:
@@ -80,6 +83,12 @@ class LayerContext:
     @property
     def name(self) -> str:
         return self.layer.name
+
+    @property
+    def read_as(self) -> str | None:
+        """The fork a type only the whole net tells apart is read as: the fitted one, else
+        --fork's (analysis never fits when --fork names one of those forks)."""
+        return self.fitted or self.fork
 
     def bottom(self, i: int = 0) -> Shape:
         """The i-th bottom shape; a rule that needs it known calls this."""

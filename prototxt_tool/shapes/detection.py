@@ -90,7 +90,7 @@ def prior_box(ctx: LayerContext) -> LayerCost:
     """
     blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
     p = ctx.layer.prior_box_param
-    num_priors = prior_box_count(p, ctx.fork)
+    num_priors = prior_box_count(p, ctx.read_as)
     _check_prior_box_fields(p)
     _, _, height, width = legacy_nchw(ctx.bottom(0))
     length = width * height * num_priors * 4
@@ -275,7 +275,7 @@ def detection_output(ctx: LayerContext) -> LayerCost:
 def _loc_values(ctx: LayerContext, p: Any) -> int:
     """Location values per prior: SSD's 4, or in a MhLiao/TextBoxes_plusplus net
     (detection_output_layer.cpp Reshape) 12 with use_polygon (its default) and 9 without."""
-    if ctx.fork == TEXTBOXES_PP or p.HasField("use_polygon"):
+    if ctx.read_as == TEXTBOXES_PP or p.HasField("use_polygon"):
         return 12 if p.use_polygon else 9
     return 4
 

@@ -155,7 +155,7 @@ def pooling(ctx: LayerContext) -> LayerCost:
         return nd_pooling(param, shape, len(ctx.layer.top))
     _four_d(shape, "Pooling")
     window = pool_window(param, shape[2], shape[3])
-    if ctx.fork == YOLOV3:
+    if ctx.read_as == YOLOV3:
         # ChenYingpeng/caffe-yolov3 caffe_layers/pooling_layer/pooling_layer.cpp, Reshape:
         # always rounds up, then one more row and column when kernel_h - stride_h is odd
         # (C++ %: a negative difference never is), so darknet's 2x2/1 maxpool keeps the size.
