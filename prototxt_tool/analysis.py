@@ -649,7 +649,6 @@ def _list(shape: Shape | None) -> list[int] | None:
     return None if shape is None else list(shape)
 
 
-
 def layer_dict(r: LayerReport, flops: bool = False) -> dict[str, Any]:
     """One element of the document's `layers`."""
     d: dict[str, Any] = {
