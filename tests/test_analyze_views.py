@@ -311,4 +311,12 @@ def test_every_view_of_a_net_without_layers(tmp_path: Path, fmt: str, view: list
     assert code == 0, err
     if fmt == "json":
         got = json.loads(out)
-        assert got.get("layers", []) == [] and got.get("groups", []) == []
+        assert got["total"]["macs"] == 0 and got["breakdown"] == []
+        if "--summary" in view:
+            assert "layers" not in got and "groups" not in got
+        elif "--group-by" in view:
+            assert got["groups"] == []
+        else:
+            assert got["layers"] == []
+    elif fmt == "csv":  # the header, and with --summary the net's one row
+        assert len(out.splitlines()) == (2 if "--summary" in view else 1)

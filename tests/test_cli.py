@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
 
 from prototxt_tool import __version__
 from prototxt_tool.cli import COMMANDS, main
-from prototxt_tool.commands import build_cli
 
 NET = """name: "tiny"
 layer { name: "data" type: "Input" top: "data"
@@ -29,9 +28,6 @@ layer { name: "staged" type: "Sigmoid" bottom: "conv" top: "sig" include { stage
 """
 
 
-def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(build_cli(COMMANDS), list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def layer_names(out: str) -> list[str]:

@@ -7,10 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
-
-from prototxt_tool.cli import COMMANDS
-from prototxt_tool.commands import build_cli
+from conftest import invoke
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-2.1.0.json"
@@ -31,11 +28,7 @@ layer { name: "acc" type: "Accuracy" bottom: "data" bottom: "label" top: "acc" }
 WARN_ONLY = MIXED[:MIXED.index('layer { name: "acc"')]
 
 
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(build_cli(COMMANDS), list(args), input=stdin)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+run = invoke
 
 
 def write(tmp: Path, name: str, text: str) -> str:

@@ -7,12 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
 from google.protobuf import text_format
 
 from prototxt_tool import caffe_pb2
-from prototxt_tool.cli import COMMANDS
-from prototxt_tool.commands import build_cli
 from prototxt_tool.lint import all_rules, lint_paths
 from prototxt_tool.lint.config import LintConfig
 from prototxt_tool.lint.fix import fix_source, fixable_codes
@@ -23,11 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 CAFFE = caffe_pb2.ConvolutionParameter.CAFFE
 
 
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(build_cli(COMMANDS), list(args), input=stdin)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+run = invoke
 
 
 def parsed(text: str) -> caffe_pb2.NetParameter:

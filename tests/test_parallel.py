@@ -78,7 +78,11 @@ def test_one_job_runs_in_this_process() -> None:
 
 
 def test_usable_cores() -> None:
-    assert parallel.usable_cores() >= 1
+    """The cores this process may run on (its affinity mask), not all the machine has."""
+    if hasattr(os, "sched_getaffinity"):
+        assert parallel.usable_cores() == len(os.sched_getaffinity(0))
+    else:
+        assert parallel.usable_cores() == (os.cpu_count() or 1)
 
 
 def _no_children_left() -> None:

@@ -11,36 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
+from test_shapes_wild import fails, run
 
-from prototxt_tool import analysis, caffe_pb2, pipeline, textformat
-from prototxt_tool.cli import COMMANDS
-from prototxt_tool.commands import build_cli
-from prototxt_tool.errors import ShapeError
-from prototxt_tool.shapes import AmbiguousType, LayerContext, LayerCost, Shape, rule_for
+from prototxt_tool import analysis, pipeline
+from prototxt_tool.shapes import AmbiguousType
 
 FIXTURES = Path(__file__).parent / "fixtures" / "forks"
-
-
-def run(text: str, *bottoms: Shape | None, fork: str | None = None,
-        written_for: frozenset[str] = frozenset()) -> LayerCost:
-    layer = caffe_pb2.LayerParameter()
-    textformat.parse(text, layer)
-    if not layer.bottom:
-        layer.bottom.extend(f"b{i}" for i in range(len(bottoms)))
-    rule = rule_for(layer.type)
-    assert rule is not None, layer.type
-    return rule(LayerContext(layer, list(bottoms), {}, -1, fork, written_for))
-
-
-def fails(text: str, *bottoms: Shape | None, match: str) -> None:
-    with pytest.raises(ShapeError, match=match):
-        run(text, *bottoms)
-
-
-def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(build_cli(COMMANDS), list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
 
 
 # --- Normalize: which fork -----------------------------------------------------------------
@@ -242,13 +219,18 @@ def test_cli_happynear_net_end_to_end() -> None:
     assert code == 0 and "warning" not in err, err
     got = {name: (layer["tops"][-1]["shape"], layer["params"], layer["macs"], layer["ops"])
            for name, layer in layers(out).items()}
+    # 4 rows of 72 features; fc5 to 5 outputs; InnerDistance to 3 centres of 5 values
+    fc5_macs, fc5_ops = 4 * 72 * 5, 4 * 5  # bias adds
+    norm_ops = 3 * 20 + 2 * 4  # square, sum, divide per element; sqrt, + eps per row
+    centre_macs = centre_ops = 4 * 3 * 5  # L2: multiply-add and subtract per row x centre x value
     assert got["flip"] == ([2, 3, 4, 6], 0, 0, 0)
-    assert got["fc5"] == ([4, 5], 5 * 72 + 5, 4 * 72 * 5, 20)
-    assert got["norm"] == ([4, 1, 1, 1], 0, 0, 3 * 20 + 2 * 4)
-    assert got["rescale"] == ([4, 5, 1, 1], 0, 0, 20)
-    assert got["centres"] == ([4, 3], 15, 60, 60)
+    assert got["fc5"] == ([4, 5], 5 * 72 + 5, fc5_macs, fc5_ops)
+    assert got["norm"] == ([4, 1, 1, 1], 0, 0, norm_ops)
+    assert got["rescale"] == ([4, 5, 1, 1], 0, 0, 4 * 5)  # one multiply per element
+    assert got["centres"] == ([4, 3], 3 * 5, centre_macs, centre_ops)
     total = json.loads(out)["total"]
-    assert total["macs"] == 1500 and total["ops"] == 168
+    assert total["macs"] == fc5_macs + centre_macs
+    assert total["ops"] == fc5_ops + norm_ops + 4 * 5 + centre_ops  # Flip and Concat: none
 
 
 def test_cli_bilinear_end_to_end_and_a_bad_layer() -> None:

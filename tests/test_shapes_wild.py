@@ -11,14 +11,17 @@ from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, rule_for
 
 
-def run(text: str, *bottoms: Shape | None) -> LayerCost:
+def run(text: str, *bottoms: Shape | None, fork: str | None = None,
+        written_for: frozenset[str] = frozenset()) -> LayerCost:
+    """The rule of the layer `text` on these bottom shapes; `fork` is --fork, `written_for`
+    the forks whose skipped fields the file carries (LayerContext)."""
     layer = caffe_pb2.LayerParameter()
     textformat.parse(text, layer)  # strict: every field used here is in the schema
     if not layer.bottom:
         layer.bottom.extend(f"b{i}" for i in range(len(bottoms)))
     rule = rule_for(layer.type)
     assert rule is not None, layer.type
-    return rule(LayerContext(layer, list(bottoms), {}))
+    return rule(LayerContext(layer, list(bottoms), {}, fork=fork, written_for=written_for))
 
 
 def fails(text: str, *bottoms: Shape | None, match: str) -> None:

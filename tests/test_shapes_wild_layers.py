@@ -8,18 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from prototxt_tool.cli import COMMANDS
-from prototxt_tool.commands import build_cli
+from conftest import assert_one_line_layer_error, invoke
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wild_layers"
 
 
 def analyze(path: Path) -> dict:
-    result = CliRunner().invoke(build_cli(COMMANDS), ["analyze", str(path), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    code, out, err = invoke("analyze", str(path), "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
 
 
 def layers(path: Path) -> dict[str, dict]:
@@ -152,7 +149,9 @@ def _replace(fixture: str, old: str, new: str) -> str:
               ""), "indicator", "time_step must be greater than 0"),
     (_replace("crnn.prototxt", 'top: "indicator"\n', 'top: "indicator" bottom: "seq"\n'),
      "indicator", "exactly 0 bottom"),
-    (_replace("crnn.prototxt", "batch_size: 2", "batch_size: 3"), "lstm", ""),
+    # the indicator is then 5 x 3, and BVLC's RecurrentLayer::Reshape checks cont against x
+    (_replace("crnn.prototxt", "batch_size: 2", "batch_size: 3"), "lstm",
+     "cont [5,3] must be [timesteps, streams] = [5,2]"),
     (_replace("output_decay.prototxt", 'bottom: "score" top: "score"\n  output',
               'bottom: "score" top: "decayed"\n  output'), "decay", "must run in place"),
     (_replace("cmap.prototxt", ", 'width': 4", ""), "cmap", "'width' must be an integer"),
@@ -190,9 +189,4 @@ def test_bad_input_is_one_line_naming_the_layer(tmp_path: Path, text: str, layer
                                                words: str) -> None:
     path = tmp_path / "net.prototxt"
     path.write_text(text)
-    result = CliRunner().invoke(build_cli(COMMANDS), ["analyze", str(path)])
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert f"'{layer}'" in lines[0] and words in lines[0], lines[0]
-    assert lines[0].startswith(f"{path}:")
+    assert_one_line_layer_error(path, layer, words)

@@ -10,22 +10,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from prototxt_tool.cli import COMMANDS
-from prototxt_tool.commands import build_cli
+from conftest import assert_one_line_layer_error, invoke
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wild_more"
 
 
-def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(build_cli(COMMANDS), list(args))
-
-
 def layers(path: Path, *args: str) -> dict[str, dict]:
-    result = invoke("analyze", str(path), "--format", "json", *args)
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+    code, out, err = invoke("analyze", str(path), "--format", "json", *args)
+    assert code == 0, err
+    data = json.loads(out)
     assert set(data["total"]["unknown_layers"]) <= {"dice_onehot"}, data["total"]
     return {layer["name"]: layer for layer in data["layers"]}
 
@@ -81,6 +74,7 @@ def test_flow_layers() -> None:
     assert tops["corr1d_left"] == [[1, 5, 6, 3]]
     assert got["corr1d_left"]["ops"] == 5 * 6 * 3 * (2 * 3 + 1)
     assert all(got[n]["macs"] == 0 and got[n]["params"] == 0 for n in got)
+    # FlowWarp and Warping: per position 2 (the sample point), per element 4 (bilinear taps)
     assert tops["warp"] == [[1, 3, 16, 16]] and got["warp"]["ops"] == 2 * 256 + 4 * 768
     assert tops["warping"] == tops["warp"] and got["warping"]["ops"] == 2 * 256 + 4 * 768
     # down: f = 2 and 4, antialias: r = ceil(2 * 2) = 4 and ceil(2 * 4) = 8, 9 x 17 taps
@@ -93,9 +87,15 @@ def test_flow_layers() -> None:
     assert tops["dice"] == [[]] and got["dice"]["ops"] == 9 * 768 + 3 + 2
     # one-hot classes against a 1-channel label: jolibrain's, work not modelled
     assert tops["dice_onehot"] == [[]] and got["dice_onehot"]["ops"] is None
-    # FlowNet2's, one bottom, l2_per_location with a plateau: count 6400, 256 positions
-    assert tops["l1_flow"] == [[]] and got["l1_flow"]["ops"] == 6400 + 3 * 6400 + 256 * 6 + 1
-    # FlowNet2's (its l1_loss_param), two bottoms, normalize_by_num_entries
+    # FlowNet2's L1Loss (lmb-freiburg/flownet2 src/caffe/layers/l1loss_layer.cu Forward_gpu).
+    # One bottom, l2_per_location with a plateau, 6400 elements at 256 positions: per element
+    # the NaN mask (1), then masking, square and the channel sum (3); per position plateau
+    # mask and masking (2), sqrt with epsilon (2) and the dot product (2); the final divide.
+    assert tops["l1_flow"] == [[]]
+    assert got["l1_flow"]["ops"] == 6400 * (1 + 3) + 256 * (2 + 2 + 2) + 1
+    # Two bottoms, normalize_by_num_entries, no plateau: per element the subtraction (1),
+    # the NaN mask (1), the entries dot product (2), then masking, sign and the dot product
+    # of the difference with its sign (4); the final divide.
     assert got["l1_two"]["ops"] == 768 * (1 + 1 + 2 + 4) + 1
 
 
@@ -105,9 +105,9 @@ def test_image_labelmap_data() -> None:
 
 
 def test_roi_align_of_both_forks() -> None:
-    result = invoke("analyze", str(FIXTURES / "roi_align.prototxt"), "--format", "json")
-    assert result.exit_code == 0, result.output
-    got = {layer["name"]: layer for layer in json.loads(result.stdout)["layers"]}
+    code, out, err = invoke("analyze", str(FIXTURES / "roi_align.prototxt"), "--format", "json")
+    assert code == 0, err  # (Mask R-CNN's align has unknown ops: not layers()' check)
+    got = {layer["name"]: layer for layer in json.loads(out)["layers"]}
     # Mask R-CNN's: R x C x pooled_h x pooled_w, the work depends on each region
     align = got["align"]
     assert align["tops"][0]["shape"] == [3, 8, 7, 5] and align["data_dependent"]
@@ -124,10 +124,10 @@ def test_roi_align_of_both_forks() -> None:
 def test_cascade_pad_ratio_is_skipped_and_leaves_the_layer_unknown(tmp_path: Path) -> None:
     path = _net(tmp_path, "roi_align.prototxt", "pooled_h: 6 pooled_w: 6",
                 "pooled_h: 6 pooled_w: 6 pad_ratio: 0.1")
-    result = invoke("analyze", str(path), "--format", "json")
-    assert result.exit_code == 0, result.output
-    assert "(defined by zhaoweicai/cascade-rcnn)" in result.stderr
-    assert "cascade" in json.loads(result.stdout)["total"]["unknown_layers"]
+    code, out, err = invoke("analyze", str(path), "--format", "json")
+    assert code == 0, err
+    assert "(defined by zhaoweicai/cascade-rcnn)" in err
+    assert "cascade" in json.loads(out)["total"]["unknown_layers"]
 
 
 def _net(tmp_path: Path, fixture: str, old: str, new: str) -> Path:
@@ -152,10 +152,10 @@ def test_dense_image_data_sizes(tmp_path: Path) -> None:
 def test_dense_image_data_from_the_first_image_needs_the_shape(tmp_path: Path) -> None:
     path = _net(tmp_path, "segnet_data.prototxt",
                 "new_height: 360 new_width: 480 crop_height: 5 crop_width: 7", "")
-    result = invoke("analyze", str(path))
-    assert result.exit_code == 2
-    assert "batch_size 2 and is_color false known, height, width not" in result.stderr
-    assert "--input-shape data=2,1,H,W" in result.stderr
+    code, _, err = invoke("analyze", str(path))
+    assert code == 2
+    assert "batch_size 2 and is_color false known, height, width not" in err
+    assert "--input-shape data=2,1,H,W" in err
     got = layers(path, "--input-shape", "data=_,1,6,4")
     assert [t["shape"] for t in got["data"]["tops"]] == [[2, 1, 6, 4], [2, 1, 6, 4]]
 
@@ -229,10 +229,4 @@ def test_dense_image_data_from_the_first_image_needs_the_shape(tmp_path: Path) -
 ])
 def test_bad_input_is_one_line_naming_the_layer(tmp_path: Path, fixture: str, old: str,
                                                new: str, layer: str, words: str) -> None:
-    path = _net(tmp_path, fixture, old, new)
-    result = invoke("analyze", str(path))
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert f"'{layer}'" in lines[0] and words in lines[0], lines[0]
-    assert lines[0].startswith(f"{path}:")
+    assert_one_line_layer_error(_net(tmp_path, fixture, old, new), layer, words)
