@@ -14,6 +14,7 @@ from prototxt_tool import caffe_pb2
 from prototxt_tool.lint import all_rules, lint_paths
 from prototxt_tool.lint.config import LintConfig
 from prototxt_tool.lint.fix import fix_source, fixable_codes
+from prototxt_tool.lint.registry import Edit
 from prototxt_tool.pipeline import Source
 from prototxt_tool.upgrade import upgrade_net
 
@@ -96,6 +97,56 @@ layer { name: "sc1" type: "Scale" bottom: "conv1" top: "conv1" scale_param { bia
     assert fixed.text == text.replace("  param { lr_mult: 2 }\n", "").replace(
         "    kernel_size: 1\n", "    kernel_size: 1\n    bias_term: false\n")
     assert fix_source(Source("t.prototxt", fixed.text), LintConfig()).changed is False
+
+
+BIAS_NET = (
+    'layer { name: "data" type: "Input" top: "data"\n'
+    '  input_param { shape { dim: 1 dim: 8 dim: 8 dim: 8 } } }\n'
+    'layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"\n'
+    '  convolution_param {num_output: 8 kernel_size: 1} }\n'
+    'layer { name: "bn1" type: "BatchNorm" bottom: "conv1" top: "conv1" }\n'
+    'layer { name: "sc1" type: "Scale" bottom: "conv1" top: "conv1"\n'
+    '  scale_param { bias_term: true } }\n')
+
+
+def test_fix_adds_bias_term_apart_from_a_brace_written_tight() -> None:
+    fixed = fix_source(Source("t.prototxt", BIAS_NET), LintConfig())
+    assert fixed.text == BIAS_NET.replace("kernel_size: 1}", "kernel_size: 1 bias_term: false }")
+    assert fixed.fixed == {"D006": 1}
+
+
+def test_fix_keeps_crlf_line_ends() -> None:
+    text = BIAS_NET.replace("{num_output: 8 kernel_size: 1} }",
+                            "{\n    num_output: 8\n  }\n}").replace("\n", "\r\n")
+    fixed = fix_source(Source("t.prototxt", text), LintConfig())
+    assert fixed.text == text.replace("    num_output: 8\r\n",
+                                      "    num_output: 8\r\n    bias_term: false\r\n")
+
+
+def test_a_fix_that_breaks_the_file_is_undone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a fixer writes, --fix never leaves a file that no longer parses."""
+    from prototxt_tool.lint.rules import d006_bias_before_bn
+
+    def broken(lines, block, field, touched):  # type: ignore[no-untyped-def]
+        return Edit(block.end_line, block.end_column, block.end_line, block.end_column - 1,
+                    "bias_term: { ", touched)
+
+    monkeypatch.setattr(d006_bias_before_bn, "_add_field", broken)
+    fixed = fix_source(Source("t.prototxt", BIAS_NET), LintConfig())
+    assert fixed.text == BIAS_NET and not fixed.changed and not fixed.fixed
+
+
+@pytest.mark.parametrize(("comment", "left"), [
+    ("# why it was needed dwsep: disable=H002", "# why it was needed"),
+    ("# dwsep: disable=H002 -- was needed once", "# -- was needed once"),
+    ("# dwsep: disable=H002", ""),
+])
+def test_unused_suppression_fix_keeps_the_comments_own_words(comment: str, left: str) -> None:
+    text = f'layer {{ name: "r" type: "ReLU" bottom: "x" top: "x" }}  {comment}\nname: "n"\n'
+    fixed = fix_source(Source("t.prototxt", text), LintConfig(ignore=("G002",)))
+    line = fixed.text.splitlines()[0]
+    assert line == 'layer { name: "r" type: "ReLU" bottom: "x" top: "x" }' + \
+        (f"  {left}" if left else "")
 
 
 def test_unused_suppression_fix_keeps_the_used_codes() -> None:

@@ -44,9 +44,15 @@ def fix_source(source: Source, config: LintConfig,
     result = FixResult(text)
     first: Counter[str] | None = None
     todo: list = []
+    parsed: tuple[str, list] | None = None  # the last text that parsed, and its fixable findings
     for _ in range(MAX_PASSES + 1):
         ctx, findings = lint_context(Source(source.filename, text), config, options)
         todo = [f for f in findings if f.code in fixers]
+        if ctx.parse_error is not None and parsed is not None:
+            text, todo = parsed  # the last pass's edits broke the file: undo them, and stop
+            break
+        if ctx.parse_error is None:
+            parsed = (text, todo)
         if first is None:
             first = Counter(f.code for f in todo)
         if not todo:

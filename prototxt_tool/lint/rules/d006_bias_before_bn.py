@@ -79,11 +79,15 @@ def fix(ctx: LintContext, findings: list) -> list[Edit]:
 def _add_field(lines: list[str], block, field: str, touched) -> Edit:  # type: ignore[no-untyped-def]
     """Insert `field` as the last field of a `{ ... }` block, in the block's own layout."""
     close_line, close_col = block.end_line, block.end_column
-    if block.line == block.end_line:  # one line: `{ a: 1 b: 2 }` -> `{ a: 1 b: 2 field }`
-        return Edit(close_line, close_col, close_line, close_col - 1, field + " ", touched)
     closing = lines[close_line - 1]
-    if closing[:close_col - 1].strip():  # `  b: 2 }` on the last line
-        return Edit(close_line, close_col, close_line, close_col - 1, field + " ", touched)
+    before = closing[:close_col - 1]
+    if block.line == block.end_line or before.strip():
+        # `{ a: 1 b: 2 }` or `  b: 2 }` on the last line: `... b: 2 field }`, spaced apart
+        # from what precedes the brace (`{a: 1}` -> `{a: 1 field }`)
+        lead = "" if before[-1:].isspace() else " "
+        return Edit(close_line, close_col, close_line, close_col - 1, f"{lead}{field} ",
+                    touched)
     inner = lines[block.line] if block.line < len(lines) else ""
-    indent = inner[:len(inner) - len(inner.lstrip())] or closing[:close_col - 1] + "  "
-    return Edit(close_line, 1, close_line, 0, f"{indent}{field}\n", touched)
+    indent = inner[:len(inner) - len(inner.lstrip())] or before + "  "
+    newline = "\r\n" if closing.endswith("\r") else "\n"  # the file's own line ends
+    return Edit(close_line, 1, close_line, 0, f"{indent}{field}{newline}", touched)

@@ -66,9 +66,15 @@ def fix(ctx: LintContext, findings: list) -> list[Edit]:
         if keep:
             start, stop = m.start(2), m.start(2) + len(m.group(2).rstrip())
             edits.append(Edit(number, start + 1, number, stop, ",".join(keep)))
+        elif (text[hash_at + 1:m.start()] + text[m.start(2) + len(m.group(2).rstrip()):]).strip():
+            # the comment says more than the directive (`# why ... dwsep: disable=X`, or a
+            # reason after it): only the directive goes
+            cut = len(text[:m.start()].rstrip())
+            stop = m.start(2) + len(m.group(2).rstrip())
+            edits.append(Edit(number, cut + 1, number, stop, ""))
         elif text[:hash_at].strip() or number == len(lines):
             cut = len(text[:hash_at].rstrip())
-            edits.append(Edit(number, cut + 1, number, len(text), ""))
+            edits.append(Edit(number, cut + 1, number, len(text.rstrip("\r")), ""))
         else:
             edits.append(Edit(number, 1, number + 1, 0, ""))
     return edits
