@@ -112,7 +112,8 @@ def test_inner_distance_owns_its_centres() -> None:
     l1 = run(text.format('distance_type: "L1"'), (2, 100))
     assert (l1.macs, l1.ops) == (0, 3 * 600)  # subtract, abs, add: no multiply
     norm = run(text.format("normalize: true"), (2, 100))
-    assert norm.ops == 600 + 3 * (2 * 100 + 2)  # each centre row rescaled per pass
+    # each centre row rescaled per pass: square, add and scale per value, + eps and root
+    assert norm.ops == 600 + 3 * (3 * 100 + 2)
     axis2 = run(text.format("axis: 2"), (2, 4, 5, 6))
     assert axis2.tops == [(2, 4, 3)] and axis2.params == [(3, 30)] and axis2.macs == 8 * 3 * 30
 
@@ -270,9 +271,11 @@ layer { name: "margin" type: "LabelSpecificAdd" bottom: "fc" bottom: "label" top
     a = analysis.analyze(loaded)
     assert a.layers[1].tops[0].shape == (2, 6, 1, 1) and a.layers[1].params == 0
     assert not any("different layer" in w for w in a.warnings)
-    # happynear's InnerProduct normalize: + 3 rows x (2 x 6 + 2) ops for the weight rescaling
+    # happynear's InnerProduct normalize: the bias adds, and the weight rows rescaled every
+    # pass, 3 rows of 6 values (square, add and scale each; + eps and root per row)
     fc = a.layers[2]
-    assert fc.param_shapes == [(3, 6), (3,)] and fc.macs == 36 and fc.ops == 6 + 3 * 14
+    assert fc.param_shapes == [(3, 6), (3,)] and fc.macs == 36
+    assert fc.ops == 2 * 3 + 3 * (3 * 6 + 2)
     assert a.layers[3].kind == "unknown"
 
 

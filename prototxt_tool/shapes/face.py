@@ -13,6 +13,7 @@ from __future__ import annotations
 from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
 from prototxt_tool.shapes._util import axis_of, blob_counts, fmt, legacy_dim, span
+from prototxt_tool.shapes.inner_product import weight_norm_ops
 from prototxt_tool.shapes.loss import SCALAR
 
 # Element-wise passes over the M x N cosines that Forward_cpu makes for each margin type
@@ -54,7 +55,7 @@ def margin_inner_product(ctx: LayerContext) -> LayerCost:
     axis = axis_of(data, p.axis)
     m, k = span(data, 0, axis), span(data, axis)
     scores = m * n
-    ops = n * (3 * k + 2) + m * (2 * k + 1) + 2 * scores + _PASSES[p.type] * scores
+    ops = weight_norm_ops(n, k) + m * (2 * k + 1) + 2 * scores + _PASSES[p.type] * scores
     if p.type:
         ops += 2 * scores + _LABEL_OPS[p.type] * m
     tops: list[Shape | None] = [(*data[:axis], n), (1,)][:ctx.tops]

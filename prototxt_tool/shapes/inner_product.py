@@ -36,9 +36,11 @@ def inner_product(ctx: LayerContext) -> LayerCost:
 
 
 def weight_norm_ops(rows: int, k: int) -> int:
-    """happynear's per-pass rescaling of `rows` weight rows of K values to unit L2 norm: K
-    squares summed, +1e-6 and a root, K scalings per row."""
-    return rows * (2 * k + 2)
+    """Rescaling `rows` weight rows of K values to unit L2 norm, every forward pass (happynear's
+    `normalize`, SphereFace's MarginInnerProduct): per row K squares and K adds, the root and
+    its reciprocal (happynear: + 1e-6 and the root), K scalings; 3 per element as for a
+    normalized blob (happynear's Normalize)."""
+    return rows * (3 * k + 2)
 
 
 @register("Embed")
