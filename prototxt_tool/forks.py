@@ -34,7 +34,6 @@ FORKS: dict[str, Fork] = {f.key: f for f in (
     Fork("sphereface", "wy1iu/sphereface", "tools/caffe-sphereface/src/caffe/proto/caffe.proto"),
     Fork("caffe-face", "ydwen/caffe-face", _P),
     Fork("faceboxes", "sfzhang15/FaceBoxes", _P),
-    Fork("faceboxes-dense", "zihaozhang9/FaceBoxes", _P),
     Fork("textboxes", "MhLiao/TextBoxes", _P),
     Fork("textboxes++", "MhLiao/TextBoxes_plusplus", _P),
     # Layer sources dropped into a BVLC Caffe: BVLC's caffe.proto, its own Pooling and Upsample.

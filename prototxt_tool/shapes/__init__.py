@@ -111,7 +111,6 @@ class AmbiguousType(Exception):
 
 Rule = Callable[[LayerContext], LayerCost]
 _RULES: dict[str, Rule] = {}
-_loaded = False
 
 
 def register(*type_names: str) -> Callable[[Rule], Rule]:
@@ -136,14 +135,13 @@ _pending: list[str] | None = None  # modules not imported yet, in the order to i
 
 def _next_module() -> bool:
     """Import the next rule module; False when every one is imported."""
-    global _pending, _loaded
+    global _pending
     if _pending is None:
         import pkgutil
 
         names = [m.name for m in pkgutil.iter_modules(__path__)]
         _pending = [n for n in _FIRST if n in names] + [n for n in names if n not in _FIRST]
     if not _pending:
-        _loaded = True
         return False
     import importlib
 
@@ -152,13 +150,13 @@ def _next_module() -> bool:
 
 
 def _load_all() -> None:
-    while not _loaded and _next_module():
+    while _next_module():
         pass
 
 
 def rule_for(type_name: str) -> Rule | None:
     rule = _RULES.get(type_name)
-    while rule is None and not _loaded and _next_module():
+    while rule is None and _next_module():
         rule = _RULES.get(type_name)
     return rule
 

@@ -69,7 +69,7 @@ def permute(ctx: LayerContext) -> LayerCost:
 # zihaozhang9/FaceBoxes has fields of its own (fixed_size, fixed_ratio, density); the two below
 # read the very fields SSD's does, so only the net tells them apart (analysis.analyze tries
 # them when SSD's reading does not load the net, see `prior_box_forks`).
-TEXTBOXES, FACEBOXES, DENSE = "textboxes", "faceboxes", "faceboxes-dense"
+TEXTBOXES, FACEBOXES = "textboxes", "faceboxes"
 TEXTBOXES_PP = "textboxes++"  # MhLiao/TextBoxes_plusplus
 _DENSE_FIELDS = ("fixed_size", "fixed_ratio", "density")
 # MhLiao/TextBoxes src/caffe/proto/caffe.proto: PriorBoxParameter has only these, min_size and

@@ -204,7 +204,9 @@ def l1_loss(ctx: LayerContext) -> LayerCost:
 
     A layer with one bottom or an `l1_loss_param` is FlowNet2's (NVIDIA's takes exactly 2
     bottoms and has no such field); otherwise NVIDIA's: LossLayer's checks and equal count
-    per item; ops 4 per element (subtract, sign, abs, add).
+    per item; ops 4 per element (subtract, sign, abs, add). Two bottoms and no field is a
+    layer both forks load with the same top and no blobs; only the op count (this
+    convention's, not Caffe's) would differ, and NVIDIA's is the one taken.
     """
     if len(ctx.bottoms) == 1 or has(ctx.layer, "l1_loss_param"):
         return _flownet_l1_loss(ctx)

@@ -15,7 +15,7 @@ them apart (each fork reads only its own).
   sample per grid point (0 outside the map): 4 ops per output element, as Interp's bilinear
   samples count.
 
-Both take exactly 2 bottoms (features, rois of 5 values: batch index, x1, y1, x2, y2; R =
+All three take exactly 2 bottoms (features, rois of 5 values: batch index, x1, y1, x2, y2; R =
 the rois' legacy num) and 1 top, and CHECK pooled_h and pooled_w > 0.
 """
 
