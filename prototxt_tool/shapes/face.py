@@ -14,7 +14,7 @@ from prototxt_tool.errors import ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
 from prototxt_tool.shapes._util import axis_of, blob_counts, fmt, legacy_dim, span
 from prototxt_tool.shapes.inner_product import weight_norm_ops
-from prototxt_tool.shapes.loss import SCALAR
+from prototxt_tool.shapes.loss import SCALAR, loss_base
 
 # Element-wise passes over the M x N cosines that Forward_cpu makes for each margin type
 # (caffe_powx, caffe_abs, caffe_add_scalar, caffe_cpu_sign, caffe_mul, caffe_scal, caffe_add;
@@ -80,15 +80,11 @@ def center_loss(ctx: LayerContext) -> LayerCost:
     with themselves: M*K MACs (against the learned centres, as InnerDistance's L2 counts
     them), M*K ops for the subtractions, 2 for the division by M and by 2.
     """
-    blob_counts(ctx, bottoms=(2, 2), tops=(1, 1))
+    data, label = loss_base(ctx, (2, 2), 1)
     p = ctx.layer.center_loss_param
-    data, label = ctx.bottom(0), ctx.bottom(1)
     if any(legacy_dim(label, i) != 1 for i in (1, 2, 3)):
         raise ShapeError(f"CenterLoss label {fmt(label)} must be one value per row "
                          "(channels, height and width 1)")
-    if not data or data[0] != label[0]:
-        raise ShapeError(f"data {fmt(data)} and label {fmt(label)} must have the same first "
-                         "dimension")
     if p.num_output <= 0:
         raise ShapeError(f"center_loss_param num_output must be positive, got {p.num_output}")
     axis = axis_of(data, p.axis)

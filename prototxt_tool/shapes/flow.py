@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 
 from prototxt_tool.errors import ShapeError
-from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
+from prototxt_tool.shapes import LayerContext, LayerCost, register
 from prototxt_tool.shapes._util import blob_counts, float32, fmt, has, legacy_dim, legacy_nchw, span
-from prototxt_tool.shapes.loss import SCALAR, _loss_base
+from prototxt_tool.shapes.loss import SCALAR, loss_base, same_item_size
 
 
 @register("Correlation")
@@ -182,18 +182,13 @@ def warping(ctx: LayerContext) -> LayerCost:
     return LayerCost(tops=[image], ops=2 * positions + 4 * math.prod(image), kind="other")
 
 
-def _same_item_size(data: Shape, target: Shape) -> None:
-    if span(data, 1) != span(target, 1):
-        raise ShapeError(f"inputs {fmt(data)} and {fmt(target)} differ in size per item")
-
-
 @register("AbsLoss")
 def abs_loss(ctx: LayerContext) -> LayerCost:
     """Sum of |a - b| over a batch, divided by num (abs_loss_layer.cpp of Ravi Garg's
     unsupervised-depth Caffe): LossLayer's checks (2 bottoms, equal first axis) and equal
     count per item, as EuclideanLoss. ops: 3 per element (subtract, abs, add)."""
-    data, target = _loss_base(ctx, (2, 2), 1)
-    _same_item_size(data, target)
+    data, target = loss_base(ctx, (2, 2), 1)
+    same_item_size("AbsLoss", data, target)
     return LayerCost(tops=[SCALAR], ops=3 * math.prod(data), kind="loss")
 
 
@@ -210,8 +205,8 @@ def l1_loss(ctx: LayerContext) -> LayerCost:
     """
     if len(ctx.bottoms) == 1 or has(ctx.layer, "l1_loss_param"):
         return _flownet_l1_loss(ctx)
-    data, target = _loss_base(ctx, (2, 2), 1)
-    _same_item_size(data, target)
+    data, target = loss_base(ctx, (2, 2), 1)
+    same_item_size("L1Loss", data, target)
     return LayerCost(tops=[SCALAR], ops=4 * math.prod(data), kind="loss")
 
 
@@ -255,9 +250,9 @@ def dice_coef_loss(ctx: LayerContext) -> LayerCost:
     the label N x 1 x H x W. A layer shaped so (and not as HolmesShuan's) is read as that one:
     a scalar loss whose work (weights, contour terms) dwsep does not model, ops unknown.
     """
-    data, target = _loss_base(ctx, (2, 2), 1)
+    data, target = loss_base(ctx, (2, 2), 1)
     if span(data, 1) != span(target, 1):
         if legacy_dim(target, 1) == 1 and span(data, 2) == span(target, 2):
             return LayerCost(tops=[SCALAR], ops=None, kind="loss")
-        _same_item_size(data, target)
+        same_item_size("DiceCoefLoss", data, target)
     return LayerCost(tops=[SCALAR], ops=9 * math.prod(data) + 3 * data[0] + 2, kind="loss")

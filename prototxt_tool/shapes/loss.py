@@ -30,8 +30,9 @@ AUTO_TOP_TYPES = frozenset({
     "DiceCoefLoss"})
 
 
-def _loss_base(ctx: LayerContext, bottoms: tuple[int, int], tops: int) -> tuple[Shape, Shape]:
-    """LossLayer::Reshape: counts, and data/label sharing their first axis."""
+def loss_base(ctx: LayerContext, bottoms: tuple[int, int], tops: int) -> tuple[Shape, Shape]:
+    """LossLayer::Reshape: counts, and data/label sharing their first axis (fork losses built
+    on LossLayer call it too)."""
     blob_counts(ctx, bottoms, (1, tops))
     data, label = ctx.bottom(0), ctx.bottom(1)
     if not data or not label or data[0] != label[0]:
@@ -66,7 +67,7 @@ def softmax_with_loss(ctx: LayerContext) -> LayerCost:
     Normalize in the softmax's place: its 3 per element plus 2 (L2) or 1 (L1) per position,
     + 1 per element; another value is NOT_IMPLEMENTED.
     """
-    data, label = _loss_base(ctx, (2, 2), 2)
+    data, label = loss_base(ctx, (2, 2), 2)
     param = ctx.layer.softmax_param
     _labels_per_prediction(data, label, param.axis)
     if param.normalize_type == "Softmax":
@@ -86,7 +87,7 @@ def infogain_loss(ctx: LayerContext) -> LayerCost:
 
     The matrix file (infogain_loss_param.source) is never opened; only a bottom H is checked.
     """
-    data, label = _loss_base(ctx, (2, 3), 2)
+    data, label = loss_base(ctx, (2, 3), 2)
     axis = _labels_per_prediction(data, label, ctx.layer.infogain_loss_param.axis)
     if len(ctx.bottoms) == 3:
         h = ctx.bottom(2)
@@ -99,17 +100,22 @@ def infogain_loss(ctx: LayerContext) -> LayerCost:
 @register("EuclideanLoss")
 def euclidean_loss(ctx: LayerContext) -> LayerCost:
     """BVLC EuclideanLossLayer: both inputs hold the same number of values per item."""
-    data, label = _loss_base(ctx, (2, 2), 1)
-    if span(data, 1) != span(label, 1):
-        raise ShapeError(f"EuclideanLoss inputs {fmt(data)} and {fmt(label)} differ in size "
-                         f"per item")
+    data, label = loss_base(ctx, (2, 2), 1)
+    same_item_size("EuclideanLoss", data, label)
     return _cost(ctx, data, 3)
+
+
+def same_item_size(what: str, data: Shape, target: Shape) -> None:
+    """EuclideanLossLayer::Reshape's check, which the forks' element-wise losses copy: the
+    two inputs hold as many values per item."""
+    if span(data, 1) != span(target, 1):
+        raise ShapeError(f"{what} inputs {fmt(data)} and {fmt(target)} differ in size per item")
 
 
 @register("SigmoidCrossEntropyLoss")
 def sigmoid_cross_entropy_loss(ctx: LayerContext) -> LayerCost:
     """BVLC SigmoidCrossEntropyLossLayer: one target per prediction."""
-    data, label = _loss_base(ctx, (2, 2), 1)
+    data, label = loss_base(ctx, (2, 2), 1)
     if math.prod(data) != math.prod(label):
         raise ShapeError(f"SigmoidCrossEntropyLoss inputs {fmt(data)} and {fmt(label)} must "
                          f"have the same count")
@@ -119,14 +125,14 @@ def sigmoid_cross_entropy_loss(ctx: LayerContext) -> LayerCost:
 @register("HingeLoss")
 def hinge_loss(ctx: LayerContext) -> LayerCost:
     """BVLC HingeLossLayer (only the LossLayer checks)."""
-    data, _ = _loss_base(ctx, (2, 2), 1)
+    data, _ = loss_base(ctx, (2, 2), 1)
     return _cost(ctx, data, 2)
 
 
 @register("MultinomialLogisticLoss")
 def multinomial_logistic_loss(ctx: LayerContext) -> LayerCost:
     """BVLC MultinomialLogisticLossLayer: the label must be [N] (read as N x 1 x 1 x 1)."""
-    data, label = _loss_base(ctx, (2, 2), 1)
+    data, label = loss_base(ctx, (2, 2), 1)
     if any(legacy_dim(label, i) != 1 for i in (1, 2, 3)):
         raise ShapeError(f"MultinomialLogisticLoss label {fmt(label)} must be one value per "
                          f"item")
@@ -136,7 +142,7 @@ def multinomial_logistic_loss(ctx: LayerContext) -> LayerCost:
 @register("ContrastiveLoss")
 def contrastive_loss(ctx: LayerContext) -> LayerCost:
     """BVLC ContrastiveLossLayer: two [N, C] (x 1 x 1) features and a [N] similarity label."""
-    a, b = _loss_base(ctx, (3, 3), 1)
+    a, b = loss_base(ctx, (3, 3), 1)
     sim = ctx.bottom(2)
     if legacy_dim(a, 1) != legacy_dim(b, 1):
         raise ShapeError(f"ContrastiveLoss features {fmt(a)} and {fmt(b)} differ in channels")
