@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
-from prototxt_tool.commands import complete, diagnostic
+from prototxt_tool.commands import diagnostic
 from prototxt_tool.commands.options import (
     fork_option,
     net_options,
     parse_shape_flags,
     report_options,
     strict_option,
+    target_option,
 )
 
 TYPE_CHECKING = False
@@ -64,10 +65,8 @@ Exit status: 0 ok, 1 a budget exceeded, 2 bad input (syntax, shapes, missing fil
                                  "per residual/inception block found from the graph.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the table (auto: on a terminal, unless NO_COLOR).")
-@click.option("--target", "targets", multiple=True, metavar="NAMES",
-              shell_complete=complete.targets,
-              help="Add a deployability verdict for these targets (comma-separated, e.g. "
-                   "ncnn,rknn2; see 'dwsep targets').")
+@target_option("Add a deployability verdict for these targets (comma-separated, e.g. "
+               "ncnn,rknn2; see 'dwsep targets').")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Processes for several files (default: all cores).")
 @click.option("--max-macs", metavar="N", default=None,
@@ -89,11 +88,7 @@ def analyze(files: tuple[str, ...], phase: str, stages: tuple[str, ...], level: 
     """
     from prototxt_tool import budgets, report, tables
 
-    chosen: tuple[str, ...] = ()
-    if targets:  # the profiles are TOML files: read only when asked for
-        from prototxt_tool.targets import resolve
-
-        chosen = resolve(targets)
+    chosen = targets  # checked names (target_option)
     inputs = parse_shape_flags(input_shapes, "--input-shape")
     blobs = parse_shape_flags(blob_shapes, "--blob-shape")
     flags = budgets.Budgets(

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from prototxt_tool.commands import complete, diagnostic
-from prototxt_tool.commands.options import fork_option
+from prototxt_tool.commands.options import fork_option, target_option
 from prototxt_tool.errors import UsageError
 from prototxt_tool.escape import visible
 
@@ -73,9 +73,8 @@ Examples:
               help="Worker processes [default: all cores]; the output does not depend on it.")
 @click.option("--weights", metavar="FILE.caffemodel", default=None,
               help="Also check that these weights load into each net (W rules, as dwsep check).")
-@click.option("--target", "targets", multiple=True, metavar="NAMES",
-              help="Deployment targets whose converter must take the net (comma-separated, "
-                   "e.g. ncnn,rknn2): enables the T rules. See 'dwsep targets'.")
+@target_option("Deployment targets whose converter must take the net (comma-separated, "
+               "e.g. ncnn,rknn2): enables the T rules. See 'dwsep targets'.")
 @click.option("--fix", is_flag=True,
               help="Fix what is mechanical (see --list-rules), in place; report what is left.")
 @click.option("--diff", is_flag=True,
@@ -107,7 +106,7 @@ def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
         input_shapes=parse_shape_flags(input_shapes, "--input-shape"),
         blob_shapes=parse_shape_flags(blob_shapes, "--blob-shape"),
         weights=weights,
-        targets=_resolve_targets(targets),
+        targets=targets,
         force_shapes=force_shapes,
         fork=fork,
     )
@@ -271,12 +270,3 @@ def rule(code: str) -> None:
         codes = ", ".join(r.code for r in all_rules())
         raise UsageError(f"unknown rule '{code}' (rules: {codes})")
     click.echo(info.doc(), nl=False)
-
-
-def _resolve_targets(targets: tuple[str, ...]) -> tuple[str, ...]:
-    """--target names, checked; the profiles (TOML files) are read only when some are given."""
-    if not targets:
-        return ()
-    from prototxt_tool.targets import resolve
-
-    return resolve(targets)

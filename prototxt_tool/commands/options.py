@@ -80,6 +80,23 @@ def fork_option(fn: F) -> F:
              "net).")(fn)
 
 
+def target_option(help: str) -> Callable[[F], F]:
+    """--target NAMES (repeatable, comma-separated), completed from the profiles and passed on
+    as the checked names; the profiles (TOML files) are read only when some are given."""
+
+    def resolve(_ctx: Any, _param: Any, values: tuple[str, ...]) -> tuple[str, ...]:
+        if not values:
+            return ()
+        from prototxt_tool.targets import resolve as resolve_names
+
+        return resolve_names(values)
+
+    from prototxt_tool.commands import complete
+
+    return click.option("--target", "targets", multiple=True, metavar="NAMES", help=help,
+                        callback=resolve, shell_complete=complete.targets)
+
+
 def report_options(fn: F) -> F:
     """--format/-o/--flops, as analyze and diff report them."""
     decorators = [
