@@ -140,5 +140,6 @@ def test_completion_of_target_profiles() -> None:
     names = target_names()
     assert "ncnn" in names and "rknn2" in names
     assert _complete("dwsep analyze x --target rk") == [n for n in names if n.startswith("rk")]
+    assert _complete("dwsep lint x --target rk") == [n for n in names if n.startswith("rk")]
     assert "ncnn,rknn2" in _complete("dwsep gen mobilenet --target ncnn,rk")
     assert _complete("dwsep targets nc") == [n for n in names if n.startswith("nc")]
