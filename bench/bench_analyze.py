@@ -135,12 +135,11 @@ def bench_many(runs: int) -> bool:
         return {f"-j {j}": [*dwsep, "analyze", str(folder), "-j", str(j), "--format", "json",
                             "-o", os.devnull] for j in (1, 2)}
 
-    tiny = OUT_TINY
-    tiny.parent.mkdir(parents=True, exist_ok=True)
-    tiny.write_text('input: "data"\ninput_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n'
+    OUT_TINY.parent.mkdir(parents=True, exist_ok=True)
+    OUT_TINY.write_text('input: "data"\ninput_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n'
                     'layer { name: "c" type: "Convolution" bottom: "data" top: "c" '
                     'convolution_param { num_output: 4 kernel_size: 3 } }\n')
-    cmds = {**both(corpus), "one tiny net": [*dwsep, "analyze", str(tiny), "--format", "json",
+    cmds = {**both(corpus), "one tiny net": [*dwsep, "analyze", str(OUT_TINY), "--format", "json",
                                              "-o", os.devnull]}
     got = alternating(cmds, runs, ok=(0, 2))
     print(f"\nmany nets: analyze of the {len(nets)} corpus nets (median of {runs} alternating "
@@ -157,12 +156,11 @@ def bench_many(runs: int) -> bool:
     print(f"  start-up (a run on one tiny net): {fixed * 1000:.0f} ms, which -j cannot split;\n"
           f"  the rest: {(one - fixed) * 1000:.0f} ms at -j 1, {(two - fixed) * 1000:.0f} ms "
           f"at -j 2 ({(two - fixed) / (one - fixed):.2f}x)")
-    wild = WILD
-    if wild.is_dir():  # a bigger folder, where start-up weighs less (not a target)
-        got = alternating(both(wild), max(3, runs // 2), ok=(0, 2))
+    if WILD.is_dir():  # a bigger folder, where start-up weighs less (not a target)
+        got = alternating(both(WILD), max(3, runs // 2), ok=(0, 2))
         w1, w2 = got["-j 1"], got["-j 2"]
         if w1 is not None and w2 is not None:
-            print(f"  the {len(list(wild.rglob('*.prototxt')))} files of the wild sample (not a "
+            print(f"  the {len(list(WILD.rglob('*.prototxt')))} files of the wild sample (not a "
                   f"target): -j 1 {w1 * 1000:.0f} ms, -j 2 {w2 * 1000:.0f} ms: {w2 / w1:.2f}x")
     return ratio <= 0.65
 

@@ -78,8 +78,8 @@ Examples:
 @click.option("--fix", is_flag=True,
               help="Fix what is mechanical (see --list-rules), in place; report what is left.")
 @click.option("--diff", is_flag=True,
-              help="Print what --fix would change as a unified diff; write nothing "
-                   "(exit 1 if something would change).")
+              help="Print what --fix would change as a unified diff; write nothing, also "
+                   "with --fix (exit 1 if something would change).")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 def lint(paths: tuple[str, ...], fmt: str, fail_on: str | None, exit_zero: bool,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
@@ -196,14 +196,16 @@ class Report:
         else:
             self.parts.append(text)
 
+    def _fixed(self, verb: str) -> str:
+        noun = "file" if self.fixed_files == 1 else "files"
+        return f"{verb} {self.fixed} problem(s) in {self.fixed_files} {noun}."
+
     def finish(self, unusable: int) -> None:
         from prototxt_tool.lint.output import RENDERERS, render_statistics, summary
 
         if self.mode == "diff":
             if not self.quiet:
-                noun = "file" if self.fixed_files == 1 else "files"
-                diagnostic(None, f"Would fix {self.fixed} problem(s) in {self.fixed_files} "
-                                 f"{noun}." if self.fixed else "Nothing to fix.")
+                diagnostic(None, self._fixed("Would fix") if self.fixed else "Nothing to fix.")
             click.echo("".join(self.parts), nl=False)
             return
         if self.statistics:
@@ -212,9 +214,7 @@ class Report:
             self.parts.append(RENDERERS[self.fmt](self.findings, self.files, unusable))
         if self.fmt == "text" and not self.quiet:
             if self.mode == "fix" and self.fixed:
-                noun = "file" if self.fixed_files == 1 else "files"
-                self.parts.append(f"Fixed {self.fixed} problem(s) in {self.fixed_files} "
-                                  f"{noun}.\n")
+                self.parts.append(self._fixed("Fixed") + "\n")
             self.parts.append(summary(self.findings, self.files, unusable) + "\n")
         text = "".join(self.parts)
         if self.output_file is not None:

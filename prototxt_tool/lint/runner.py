@@ -109,10 +109,10 @@ def run_job(job: Job, options: LintOptions | None = None, fix: str | None = None
                       fixed)
 
 
-def _run_packed(args: tuple[Job, LintOptions | None, str | None]) -> tuple[Any, ...]:
+def _run_packed(job: Job, options: LintOptions | None, fix: str | None) -> tuple[Any, ...]:
     """Worker side: results travel as tuples (frozen slotted dataclasses do not unpickle on
     Python 3.10)."""
-    r = run_job(*args)
+    r = run_job(job, options, fix)
     return (r.path, [astuple(f) for f in r.findings], r.problem, r.lines, r.fix)
 
 
@@ -130,7 +130,7 @@ def run_jobs(jobs: Sequence[Job], options: LintOptions | None = None, workers: i
         _warm_up()
 
     def one(job: Job) -> tuple[Any, ...]:
-        return _run_packed((job, options, fix))
+        return _run_packed(job, options, fix)
 
     for packed in parallel.ordered_map(one, jobs, workers, cost=_size):
         yield _unpack(packed)
