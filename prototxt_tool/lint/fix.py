@@ -4,8 +4,9 @@ Each fixable rule registers a fixer (`@fixer(CODE)` in its own module) that turn
 into Edits at the spans the ParseTree recorded, so comments, order and formatting of every
 other line survive. Fixing runs in passes: lint, apply the edits that do not overlap, lint the
 new text again, until nothing fixable is left (a second `--fix` then changes nothing). A
-legacy net (P007) is the exception: its fix is the whole upgraded text, as `dwsep upgrade`
-prints it (comments are lost), applied alone before anything else.
+legacy net's fix (P007) is one edit of the whole text, the upgraded net as `dwsep upgrade`
+prints it (comments are lost): it overlaps every other edit, so it is applied alone, and the
+other fixes follow on the upgraded text in the next passes.
 """
 
 from __future__ import annotations
@@ -57,13 +58,6 @@ def fix_source(source: Source, config: LintConfig,
             first = Counter(f.code for f in todo)
         if not todo:
             break
-        legacy = [f for f in todo if f.code == "P007"]
-        if legacy:
-            edits = fixers["P007"](ctx, legacy)  # type: ignore[misc]
-            if not edits:
-                break
-            text = edits[0].text
-            continue
         edits: list[Edit] = []
         for code in sorted({f.code for f in todo}):
             edits.extend(fixers[code](ctx, [f for f in todo if f.code == code]))  # type: ignore[misc]
