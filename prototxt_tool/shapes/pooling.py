@@ -59,22 +59,31 @@ def pool_window(param: Any, height: int, width: int) -> PoolWindow:
         kernel = (param.kernel_h, param.kernel_w)
     else:
         raise ShapeError("pooling needs kernel_size (or both kernel_h and kernel_w)")
-    if min(kernel) <= 0:
-        raise ShapeError(f"pooling kernel must be positive, got {list(kernel)}")
     pad = _pair(param, "pad", 0)
     stride = _pair(param, "stride", 1)
     assert pad is not None and stride is not None
-    if param.global_pooling and (pad != (0, 0) or stride != (1, 1)):
+    _check_window(param, kernel, stride, pad)
+    return PoolWindow(kernel, stride, pad)
+
+
+def _check_window(param: Any, kernel: Shape, stride: Shape, pad: Shape,
+                 pad_checked: bool = True) -> None:
+    """PoolingLayer::LayerSetUp's checks of a window, per spatial axis (the N-D forks make
+    the same ones): a positive kernel and stride, pad 0 and stride 1 for global pooling,
+    padding only for MAX and AVE and smaller than the kernel. 3D-Caffe's PoolingND checks
+    the pad (against the kernel, and for global pooling) only when it comes from the
+    repeated `pad` field (`pad_checked`)."""
+    if min(kernel) <= 0:
+        raise ShapeError(f"pooling kernel must be positive, got {list(kernel)}")
+    if param.global_pooling and ((pad_checked and max(pad)) or max(stride) != 1):
         raise ShapeError(f"global_pooling allows only pad 0 and stride 1, got pad "
                          f"{list(pad)} stride {list(stride)}")
     if min(stride) <= 0:
         raise ShapeError(f"pooling stride must be positive, got {list(stride)}")
-    if pad != (0, 0):
-        if param.pool not in (MAX, AVE):
-            raise ShapeError("padding is implemented only for MAX and AVE pooling")
-        if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
-            raise ShapeError(f"pad {list(pad)} must be smaller than kernel {list(kernel)}")
-    return PoolWindow(kernel, stride, pad)
+    if max(pad) and param.pool not in (MAX, AVE):
+        raise ShapeError("padding is implemented only for MAX and AVE pooling")
+    if pad_checked and any(p >= k for p, k in zip(pad, kernel, strict=True)):
+        raise ShapeError(f"pad {list(pad)} must be smaller than kernel {list(kernel)}")
 
 
 def round_mode(param: Any) -> int:
@@ -201,17 +210,7 @@ def _nd_pool(param: Any, shape: Shape, first: int, kernel: Shape, stride: Shape,
     per spatial axis ceil((in + 2 pad - kernel) / stride) + 1, minus one where the last
     window would start past the end, on every axis once any is padded. PoolingND checks
     pad < kernel (and pad 0 for global pooling) only for the repeated `pad` (`pad_checked`)."""
-    if min(kernel) <= 0:
-        raise ShapeError(f"pooling kernel must be positive, got {list(kernel)}")
-    if min(stride) <= 0:
-        raise ShapeError(f"pooling stride must be positive, got {list(stride)}")
-    if param.global_pooling and ((pad_checked and max(pad)) or max(stride) != 1):
-        raise ShapeError(f"global_pooling allows only pad 0 and stride 1, got pad "
-                         f"{list(pad)} stride {list(stride)}")
-    if max(pad) and param.pool not in (MAX, AVE):
-        raise ShapeError("padding is implemented only for MAX and AVE pooling")
-    if pad_checked and any(p >= k for p, k in zip(pad, kernel, strict=True)):
-        raise ShapeError(f"pad {list(pad)} must be smaller than kernel {list(kernel)}")
+    _check_window(param, kernel, stride, pad, pad_checked)
     out = tuple(pooled_dim(size, k, s, p, CEIL, clip=max(pad) > 0)
                 for size, k, s, p in zip(shape[first:], kernel, stride, pad, strict=True))
     if min(out) <= 0:
