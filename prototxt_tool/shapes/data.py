@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from prototxt_tool.errors import InputShapeNeeded, ShapeError
 from prototxt_tool.shapes import LayerContext, LayerCost, Shape, register
@@ -176,21 +177,27 @@ def image_data(ctx: LayerContext) -> LayerCost:
     """BVLC ImageDataLayer: channels from is_color; size from crop_size, else new_height and
     new_width, else the first image (unknown here)."""
     param = ctx.layer.image_data_param
-    if (param.new_height == 0) != (param.new_width == 0):
-        raise ShapeError("ImageData needs new_height and new_width set together")
     batch, facts = _batch(param.batch_size)
-    channels = 3 if param.is_color else 1
-    facts += (f"is_color {str(param.is_color).lower()}",)
+    channels, size, more = _image_size(ctx, param, "ImageData")
+    return _reader(ctx, Known((batch, channels, *size), NCHW, facts + more))
+
+
+def _image_size(ctx: LayerContext, param: Any, layer_type: str
+                ) -> tuple[int, tuple[int | None, int | None], tuple[str, ...]]:
+    """Channels and H x W of an image_data_param reader, as DataTransformer::InferBlobShape
+    gives them: 3 with is_color, else 1; transform_param crop_size, else new_height x
+    new_width (set together), else the first image (unknown here); and the facts that tell."""
+    if (param.new_height == 0) != (param.new_width == 0):
+        raise ShapeError(f"{layer_type} needs new_height and new_width set together")
+    facts: tuple[str, ...] = (f"is_color {str(param.is_color).lower()}",)
     crop = ctx.layer.transform_param.crop_size
+    size: tuple[int | None, int | None] = (None, None)
     if crop:
-        size: tuple[int | None, int | None] = (crop, crop)
-        facts += (f"crop_size {crop}",)
+        size, facts = (crop, crop), facts + (f"crop_size {crop}",)
     elif param.new_height:
         size = (param.new_height, param.new_width)
         facts += (f"new_height {param.new_height}", f"new_width {param.new_width}")
-    else:
-        size = (None, None)
-    return _reader(ctx, Known((batch, channels, *size), NCHW, facts))
+    return 3 if param.is_color else 1, size, facts
 
 
 @register("WindowData")
@@ -293,18 +300,8 @@ def image_labelmap_data(ctx: LayerContext) -> LayerCost:
     """
     blob_counts(ctx, (0, 0), (2, 2))
     param = ctx.layer.image_data_param
-    if (param.new_height == 0) != (param.new_width == 0):
-        raise ShapeError("ImageLabelmapData needs new_height and new_width set together")
+    channels, size, facts = _image_size(ctx, param, "ImageLabelmapData")
     if param.batch_size <= 0:
         raise ShapeError("ImageLabelmapData needs a positive image_data_param batch_size")
-    facts: tuple[str, ...] = (f"batch_size {param.batch_size}",
-                              f"is_color {str(param.is_color).lower()}")
-    crop = ctx.layer.transform_param.crop_size
-    size: tuple[int | None, int | None] = (None, None)
-    if crop:
-        size, facts = (crop, crop), facts + (f"crop_size {crop}",)
-    elif param.new_height:
-        size = (param.new_height, param.new_width)
-        facts += (f"new_height {param.new_height}", f"new_width {param.new_width}")
-    channels = 3 if param.is_color else 1
-    return _image_and_label_map(ctx, Known((param.batch_size, channels, *size), NCHW, facts))
+    return _image_and_label_map(ctx, Known((param.batch_size, channels, *size), NCHW,
+                                           (f"batch_size {param.batch_size}", *facts)))
