@@ -62,20 +62,34 @@ class Span:
 class _LineIndex:
     """Turns character offsets into (line, column) pairs.
 
-    Most parses never ask for a position, so nothing is computed during parsing: the line
-    table (one entry per line) is built on the first `locate`, and `lines` answers many
-    offsets in file order (every layer's line, for the analyzer) in one pass without it.
+    Most parses never ask for a position, so nothing is computed during parsing. Offsets
+    asked for in increasing order (the analyzer asks every layer's line, in order) are
+    answered by counting the newlines since the previous answer, which reads the text once
+    and allocates nothing (lint locates its findings' spans so, 2-5% of linting a 100,000-layer
+    net against building the table); the first request that goes backwards builds the line
+    table (one entry per line) and bisects it from then on. `lines` answers a whole list of
+    offsets without a call per offset (the analyzer's line of every layer).
     """
 
-    __slots__ = ("_starts", "text")
+    __slots__ = ("_at", "_line", "_line_start", "_starts", "text")
 
     def __init__(self, text: str):
         self.text = text
         self._starts: array[int] | None = None
+        self._at = self._line_start = 0  # the last offset answered, and its line's start
+        self._line = 1
 
     def locate(self, offset: int) -> tuple[int, int]:
         starts = self._starts
         if starts is None:
+            if offset >= self._at:
+                text = self.text
+                newlines = text.count("\n", self._at, offset)
+                if newlines:
+                    self._line += newlines
+                    self._line_start = text.rfind("\n", 0, offset) + 1
+                self._at = offset
+                return self._line, offset - self._line_start + 1
             # Line i starts after lines 0..i-1 and their newlines (kept in C: no Python loop).
             # An array, not a list: 8 bytes a line instead of an int object (40 bytes).
             lengths = map((1).__add__, map(len, self.text.split("\n")))
